@@ -1,0 +1,54 @@
+package aliyuncli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+)
+
+// Profile is the subset of an aliyun CLI profile alirole needs. The JSON
+// names are the ones the aliyun CLI and credentials-go v1.4.14 use.
+type Profile struct {
+	Name            string `json:"name"`
+	Mode            string `json:"mode"`
+	AccessKeyID     string `json:"access_key_id"`
+	AccessKeySecret string `json:"access_key_secret"`
+	StsToken        string `json:"sts_token"`
+	RamRoleArn      string `json:"ram_role_arn"`
+	RamSessionName  string `json:"ram_session_name"`
+	SourceProfile   string `json:"source_profile"`
+	ExternalID      string `json:"external_id"`
+	RegionID        string `json:"region_id"`
+	StsRegion       string `json:"sts_region"`
+	ProcessCommand  string `json:"process_command"`
+	CredentialsURI  string `json:"credentials_uri"`
+	OIDCProviderArn string `json:"oidc_provider_arn"`
+	OIDCTokenFile   string `json:"oidc_token_file"`
+	RamRoleName     string `json:"ram_role_name"`
+	ExpiredSeconds  int    `json:"expired_seconds"`
+}
+
+// String names the profile without its secrets, so a stray %v in a log line
+// cannot leak an AccessKey secret or token.
+func (p Profile) String() string {
+	return fmt.Sprintf("aliyun CLI profile %q (mode %s)", p.Name, p.Mode)
+}
+
+// GoString keeps %#v as safe as %v.
+func (p Profile) GoString() string { return p.String() }
+
+// ConfigFileEnv is the variable credentials-go reads to locate config.json.
+// The aliyun CLI itself ignores it.
+const ConfigFileEnv = "ALIBABA_CLOUD_CONFIG_FILE"
+
+// DefaultPath returns $ALIBABA_CLOUD_CONFIG_FILE when set, else
+// <home>/.aliyun/config.json (the aliyun CLI's fixed location).
+func DefaultPath(getenv func(string) string, home string) (string, error) {
+	if p := getenv(ConfigFileEnv); p != "" {
+		return p, nil
+	}
+	if home == "" {
+		return "", errors.New("locate aliyun CLI config: home directory unknown")
+	}
+	return filepath.Join(home, ".aliyun", "config.json"), nil
+}

@@ -1,0 +1,44 @@
+package commands
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/stsemu"
+)
+
+// Dev groups developer tools; today the local STS emulator.
+func Dev(e Env) *cli.Command {
+	return &cli.Command{
+		Name:  "dev",
+		Usage: "developer tools (local STS emulator for offline demos and tests)",
+		Subcommands: []*cli.Command{{
+			Name:  "sts-emulator",
+			Usage: "serve a local STS that verifies signatures like the real one",
+			Description: "Serves AssumeRole and GetCallerIdentity on 127.0.0.1 over TLS with a CA it generates\n" +
+				"(written to --ca-file; point SSL_CERT_FILE at it) and optionally over plain HTTP. Without\n" +
+				"--config it loads a demo world (user 'demo', roles demo-admin -> demo-prod -> demo-audit).",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "config", Usage: "world JSON file (accounts, users, keys, roles, trust)"},
+				&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "TLS listen address"},
+				&cli.StringFlag{Name: "ca-file", Required: true, Usage: "where to write the CA certificate (PEM)"},
+				&cli.StringFlag{Name: "http-listen", Usage: "also serve plain HTTP on this address"},
+				&cli.DurationFlag{Name: "token-lifetime", Usage: "issue sessions that expire after this long (0: as requested)"},
+			},
+			Action: func(c *cli.Context) error {
+				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				return stsemu.RunStandalone(ctx, stsemu.StandaloneConfig{
+					WorldPath:     c.String("config"),
+					Listen:        c.String("listen"),
+					CAPath:        c.String("ca-file"),
+					HTTPListen:    c.String("http-listen"),
+					TokenLifetime: c.Duration("token-lifetime"),
+				}, e.Stdout, e.Stderr)
+			},
+		}},
+	}
+}

@@ -1,0 +1,44 @@
+// Package commands implements alirole's CLI commands on top of config,
+// keychain, resolve, exec and shellenv. Every outside dependency (streams,
+// environment, clock, terminal, keyring) comes in through Env, so commands
+// run the same under tests as for users.
+package commands
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/99designs/keyring"
+
+	"github.com/alirole/alirole/keychain"
+	"github.com/alirole/alirole/prompt"
+)
+
+// Env is everything a command may touch outside the process.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Environ        func() []string
+	Now            func() time.Time
+	// TTY opens the controlling terminal for prompts.
+	TTY prompt.Opener
+	// Home is the user's home directory ("" when unknown).
+	Home string
+	// OpenKeyring opens a keyring backend (replaced in tests).
+	OpenKeyring func(keychain.Options) (keyring.Keyring, error)
+	// Executable is the absolute path of the running alirole binary.
+	Executable func() (string, error)
+}
+
+// SystemEnv is the real process environment.
+func SystemEnv() Env {
+	home, _ := os.UserHomeDir()
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
+		TTY: prompt.DefaultOpener, Home: home,
+		OpenKeyring: keychain.Open, Executable: os.Executable,
+	}
+}

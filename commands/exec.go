@@ -1,0 +1,126 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/credserver"
+	"github.com/alirole/alirole/exec"
+	"github.com/alirole/alirole/shellenv"
+)
+
+// Exec is `alirole exec PROFILE [-- CMD ARGS...]`.
+func Exec(e Env) *cli.Command {
+	return &cli.Command{
+		Name:      "exec",
+		Usage:     "run a command with a profile's temporary credentials in its environment",
+		ArgsUsage: "PROFILE [-- CMD [ARGS...]]",
+		Description: "Resolves PROFILE and runs CMD (default: $SHELL) with the credentials in the variables that\n" +
+			"the aliyun CLI, credentials-go/Tea SDKs and Terraform read (ALIBABA_CLOUD_*, ALIBABACLOUD_*,\n" +
+			"ALICLOUD_*), after removing stale credential variables from the environment. Sets\n" +
+			"ALIBABA_CLOUD_IGNORE_PROFILE=TRUE so the aliyun CLI uses them instead of its own profile, and\n" +
+			"ALIROLE_PROFILE / ALIROLE_SESSION_EXPIRATION for prompts and scripts.\n\n" +
+			"With --server, the child gets ALIBABA_CLOUD_CREDENTIALS_URI pointing at a credentials server on\n" +
+			"127.0.0.1 that refreshes the session before it expires, so long runs outlive one session.",
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "server", Aliases: []string{"s"}, Usage: "serve refreshing credentials on 127.0.0.1 instead of fixed ones"},
+			&cli.StringFlag{Name: "region", Usage: "region for the *_REGION_ID / *_REGION variables (default: the profile's region_id)"},
+			&cli.BoolFlag{Name: "force-nested", Usage: "allow running inside another alirole exec"},
+		}, cacheFlags()...),
+		BashComplete: e.completeProfiles,
+		Action:       e.exec,
+	}
+}
+
+func (e Env) exec(c *cli.Context) error {
+	name, err := profileArg(c)
+	if err != nil {
+		return err
+	}
+	if outer := e.Getenv("ALIROLE_PROFILE"); outer != "" && !c.Bool("force-nested") {
+		return fmt.Errorf("already inside 'alirole exec %s' (ALIROLE_PROFILE is set): exit that shell, unset ALIROLE_PROFILE, or pass --force-nested", outer)
+	}
+	argv := c.Args().Slice()[1:]
+	if len(argv) > 0 && argv[0] == "--" {
+		argv = argv[1:]
+	}
+	if len(argv) == 0 {
+		argv = []string{exec.DefaultShell(e.Getenv)}
+	}
+	s, err := e.open(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.resolver(c)
+	if err != nil {
+		return err
+	}
+	res, err := r.Resolve(c.Context, name)
+	if err != nil {
+		return err
+	}
+	region := c.String("region")
+	if region == "" {
+		region = res.Region
+	}
+	opts := shellenv.Options{Region: region, Profile: name}
+	if c.Bool("server") {
+		return e.execWithServer(c, s, name, opts, argv)
+	}
+	env := shellenv.Merge(e.Environ(), shellenv.Vars(res.Credentials, opts))
+	path, err := exec.LookPath(argv[0], env)
+	if err != nil {
+		return err
+	}
+	s.log.Debug("starting command", "path", path)
+	spec := exec.Spec{Path: path, Args: argv, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr}
+	if runtime.GOOS == "windows" {
+		return runChild(c, spec)
+	}
+	// Nothing is left for alirole to do: hand the process over, so signals,
+	// job control and the exit status are the command's own.
+	return exec.Replace(spec)
+}
+
+// execWithServer runs the command as a child next to a credentials server
+// that refreshes the session for as long as the child runs.
+func (e Env) execWithServer(c *cli.Context, s *session, name string, opts shellenv.Options, argv []string) error {
+	r, err := s.resolver(c)
+	if err != nil {
+		return err
+	}
+	srv, err := credserver.New(func(ctx context.Context) (creds.Credentials, error) {
+		res, err := r.Resolve(ctx, name)
+		return res.Credentials, err
+	}, credserver.Options{Now: e.Now, RefreshWindow: c.Duration("expiry-window"), Log: s.log})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("start credentials server: %w", err)
+	}
+	defer srv.Close()
+	env := shellenv.Merge(e.Environ(), shellenv.ServerVars(srv.URL(), opts))
+	path, err := exec.LookPath(argv[0], env)
+	if err != nil {
+		return err
+	}
+	s.log.Debug("starting command with credentials server", "path", path)
+	return runChild(c, exec.Spec{Path: path, Args: argv, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr})
+}
+
+// runChild runs the command as a child and exits with its status.
+func runChild(c *cli.Context, spec exec.Spec) error {
+	code, err := exec.Run(c.Context, spec)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", spec.Args[0], err)
+	}
+	if code != 0 {
+		return cli.Exit("", code)
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package commands
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/keychain"
+	"github.com/alirole/alirole/resolve"
+)
+
+// GlobalFlags are accepted before any command.
+func GlobalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "profile config file", EnvVars: []string{"ALIROLE_CONFIG_FILE"}, DefaultText: "$XDG_CONFIG_HOME/alirole/config or ~/.config/alirole/config"},
+		&cli.StringFlag{Name: "backend", Usage: "keychain backend: " + strings.Join(keychain.BackendNames(), ", ") + " (default: first available)", EnvVars: []string{"ALIROLE_BACKEND"}},
+		&cli.StringFlag{Name: "keyring-name", Usage: "keyring/collection name", Value: "alirole", EnvVars: []string{"ALIROLE_KEYRING_NAME"}},
+		&cli.StringFlag{Name: "pass-dir", Usage: "password store directory for the pass backend", EnvVars: []string{"ALIROLE_PASS_DIR"}},
+		&cli.StringFlag{Name: "pass-cmd", Usage: "pass executable for the pass backend", EnvVars: []string{"ALIROLE_PASS_CMD"}},
+		&cli.StringFlag{Name: "file-dir", Usage: "directory of the encrypted file backend (passphrase from ALIROLE_FILE_PASSPHRASE or a terminal prompt)", EnvVars: []string{"ALIROLE_FILE_DIR"}, DefaultText: "~/.alirole/keys"},
+		&cli.StringFlag{Name: "sts-endpoint", Usage: "STS host[:port] for every role hop, overriding sts_endpoint/sts_region", EnvVars: []string{"ALIROLE_STS_ENDPOINT"}},
+		&cli.DurationFlag{Name: "expiry-window", Usage: "reuse a cached session only while it has more than this left", Value: resolve.DefaultExpiryWindow, EnvVars: []string{"ALIROLE_EXPIRY_WINDOW"}},
+		&cli.BoolFlag{Name: "debug", Usage: "log each step to stderr (never secrets)", EnvVars: []string{"ALIROLE_DEBUG"}},
+	}
+}
+
+// cacheFlags select how a resolving command uses the session cache.
+func cacheFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "no-cache", Usage: "neither read nor write cached sessions"},
+		&cli.BoolFlag{Name: "refresh", Usage: "ignore cached sessions and cache fresh ones"},
+	}
+}
+
+// session bundles what most commands open: config, keychain, logger.
+type session struct {
+	env   Env
+	cfg   *config.Config
+	store *keychain.Store
+	log   *slog.Logger
+}
+
+func (e Env) logger(c *cli.Context) *slog.Logger {
+	if !c.Bool("debug") {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (e Env) configPath(c *cli.Context) string {
+	if p := c.String("config"); p != "" {
+		return p
+	}
+	return config.DefaultPath(e.Getenv, e.Home)
+}
+
+// loadConfig reads the profile file and prints its warnings.
+func (e Env) loadConfig(c *cli.Context) (*config.Config, error) {
+	cfg, err := config.Load(e.configPath(c))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(e.Stderr, "alirole: warning: "+w.String())
+	}
+	return cfg, nil
+}
+
+func (e Env) keychainOptions(c *cli.Context) keychain.Options {
+	fileDir := c.String("file-dir")
+	if fileDir == "" {
+		fileDir = filepath.Join(e.Home, ".alirole", "keys")
+	}
+	return keychain.Options{
+		Backend:     c.String("backend"),
+		KeyringName: c.String("keyring-name"),
+		PassDir:     c.String("pass-dir"),
+		PassCmd:     c.String("pass-cmd"),
+		FileDir:     fileDir,
+		Passphrase:  keychain.PassphraseFunc(e.Getenv, e.TTY),
+	}
+}
+
+func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
+	ring, err := e.OpenKeyring(e.keychainOptions(c))
+	if err != nil {
+		return nil, err
+	}
+	return keychain.New(ring), nil
+}
+
+func (e Env) open(c *cli.Context) (*session, error) {
+	cfg, err := e.loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	store, err := e.openStore(c)
+	if err != nil {
+		return nil, err
+	}
+	return &session{env: e, cfg: cfg, store: store, log: e.logger(c)}, nil
+}
+
+func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
+	lockDir, err := resolve.DefaultLockDir(s.env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return resolve.New(resolve.Options{
+		Config:       s.cfg,
+		Store:        s.store,
+		Now:          s.env.Now,
+		LockDir:      lockDir,
+		ExpiryWindow: c.Duration("expiry-window"),
+		NoCache:      c.Bool("no-cache"),
+		Refresh:      c.Bool("refresh"),
+		STSEndpoint:  c.String("sts-endpoint"),
+		SessionUser:  osUser(s.env.Getenv),
+		Log:          s.log,
+	})
+}
+
+func osUser(getenv func(string) string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return getenv("USER")
+}
+
+// profileArg returns the single PROFILE argument of a command.
+func profileArg(c *cli.Context) (string, error) {
+	if c.NArg() < 1 {
+		return "", fmt.Errorf("%s: missing PROFILE argument (see 'alirole %s --help')", c.Command.Name, c.Command.Name)
+	}
+	return c.Args().First(), nil
+}
+
+// completeProfiles prints profile names for shell completion.
+func (e Env) completeProfiles(c *cli.Context) {
+	if c.NArg() > 0 {
+		return
+	}
+	cfg, err := config.Load(e.configPath(c))
+	if err != nil {
+		return
+	}
+	names := cfg.Names()
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(e.Stdout, n)
+	}
+}
+
+// timeLeft formats a remaining duration for humans.
+func timeLeft(d time.Duration) string {
+	if d <= 0 {
+		return "expired"
+	}
+	d = d.Round(time.Minute)
+	if d < time.Minute {
+		return "<1m"
+	}
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	if h == 0 {
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%02dm", h, m)
+}

@@ -1,0 +1,128 @@
+package commands
+
+import (
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/keychain"
+)
+
+// List is `alirole list`.
+func List(e Env) *cli.Command {
+	return &cli.Command{
+		Name:    "list",
+		Aliases: []string{"ls"},
+		Usage:   "show profiles, their sources, stored keys and cached sessions",
+		Flags:   []cli.Flag{&cli.BoolFlag{Name: "profiles", Usage: "print profile names only, one per line"}},
+		Action:  e.list,
+	}
+}
+
+func (e Env) list(c *cli.Context) error {
+	cfg, err := e.loadConfig(c)
+	if err != nil {
+		return err
+	}
+	if c.Bool("profiles") {
+		for _, n := range cfg.Names() {
+			fmt.Fprintln(e.Stdout, n)
+		}
+		return nil
+	}
+	store, err := e.openStore(c)
+	if err != nil {
+		return err
+	}
+	stored, err := store.Profiles()
+	if err != nil {
+		return fmt.Errorf("list stored keys: %w", err)
+	}
+	hasKey := map[string]bool{}
+	for _, p := range stored {
+		hasKey[p] = true
+	}
+	sessions, err := store.Sessions("")
+	if err != nil {
+		return fmt.Errorf("list cached sessions: %w", err)
+	}
+	latest := latestSessions(sessions)
+
+	names := cfg.Names()
+	orphans := []string{}
+	for _, p := range stored {
+		if _, err := cfg.Profile(p); err != nil {
+			orphans = append(orphans, p)
+		}
+	}
+	sort.Strings(orphans)
+
+	now := e.Now()
+	w := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "PROFILE\tSOURCE / ROLE\tSTORED KEY\tSESSION")
+	for _, n := range names {
+		p, _ := cfg.Profile(n)
+		key := "-"
+		if p.UsesKeychainAK() {
+			key = yesNo(hasKey[n])
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n, describeSource(p), key, sessionState(latest[n], now))
+	}
+	for _, n := range orphans {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n, "(not in config)", "yes", sessionState(latest[n], now))
+	}
+	return w.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func describeSource(p *config.Profile) string {
+	var src string
+	switch {
+	case !p.IsRoot():
+		src = "profile " + p.SourceProfile
+	case p.CredentialSource == config.SourceKeychain:
+		src = "keychain"
+	default:
+		src = p.CredentialSource
+	}
+	if p.AssumesRole() {
+		src += " -> " + p.RamRoleArn
+	}
+	return src
+}
+
+// latestSessions picks, per profile, the cached session that lasts longest.
+func latestSessions(entries []keychain.SessionEntry) map[string]keychain.Session {
+	out := map[string]keychain.Session{}
+	for _, en := range entries {
+		if en.Err != nil {
+			continue
+		}
+		cur, ok := out[en.Session.Profile]
+		if !ok || en.Session.Credentials.Expiration.After(cur.Credentials.Expiration) {
+			out[en.Session.Profile] = en.Session
+		}
+	}
+	return out
+}
+
+func sessionState(s keychain.Session, now time.Time) string {
+	if s.Profile == "" {
+		return "-"
+	}
+	left := s.Credentials.Expiration.Sub(now)
+	if left <= 0 {
+		return "expired"
+	}
+	return timeLeft(left) + " left"
+}

@@ -1,0 +1,71 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/keychain"
+	"github.com/alirole/alirole/prompt"
+)
+
+// Remove is `alirole remove PROFILE`.
+func Remove(e Env) *cli.Command {
+	return &cli.Command{
+		Name:         "remove",
+		Aliases:      []string{"rm"},
+		Usage:        "delete a profile's stored AccessKey and its cached sessions",
+		ArgsUsage:    "PROFILE",
+		Description:  "The profile section in the config file is kept. Asks for confirmation on the terminal unless --force.",
+		Flags:        []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "do not ask for confirmation"}},
+		BashComplete: e.completeProfiles,
+		Action:       e.remove,
+	}
+}
+
+func (e Env) remove(c *cli.Context) error {
+	name, err := profileArg(c)
+	if err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(c)
+	if err != nil {
+		return err
+	}
+	store, err := e.openStore(c)
+	if err != nil {
+		return err
+	}
+	has, err := store.HasAccessKey(name)
+	if err != nil {
+		return err
+	}
+	if has && !c.Bool("force") {
+		answer, err := prompt.Line(e.TTY, fmt.Sprintf("Delete the AccessKey stored for profile %q? [y/N] ", name))
+		if err != nil {
+			return noTerminal(err, "--force")
+		}
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			return errors.New("not removed")
+		}
+	}
+	if has {
+		if err := store.RemoveAccessKey(name); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+			return fmt.Errorf("remove AccessKey of profile %q: %w", name, err)
+		}
+	}
+	cleared, err := clearDependents(cfg, store, name)
+	if err != nil {
+		return err
+	}
+	if !has && cleared == 0 {
+		return fmt.Errorf("profile %q has no stored AccessKey and no cached sessions", name)
+	}
+	if has {
+		fmt.Fprintf(e.Stderr, "Removed the AccessKey of profile %q.\n", name)
+	}
+	fmt.Fprintf(e.Stderr, "Cleared %d cached session(s).\n", cleared)
+	return nil
+}

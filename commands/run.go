@@ -1,0 +1,113 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Run runs the app and returns the process exit code. Errors are printed
+// once, as "alirole: ...", and commands that mirror a child's status return
+// it through cli.ExitCoder.
+func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
+	app.Writer, app.ErrWriter = env.Stdout, env.Stderr
+	app.Reader = env.Stdin
+	app.ExitErrHandler = func(*cli.Context, error) {} // exit codes are ours to map
+	err := app.RunContext(ctx, ReorderArgs(app, args))
+	if err == nil {
+		return 0
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := ec.Error(); msg != "" {
+			fmt.Fprintln(env.Stderr, "alirole: "+msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintln(env.Stderr, "alirole: "+err.Error())
+	return 1
+}
+
+// ReorderArgs moves a command's flags that follow its positional arguments
+// (but precede "--") in front of them, so "alirole export prod --format
+// json" works like "alirole export --format json prod"; urfave/cli stops
+// parsing flags at the first positional argument.
+func ReorderArgs(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	out := []string{args[0]}
+	i := 1
+	// Global flags up to the command name.
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		out = append(out, args[i])
+		if takesValue(app.Flags, args[i]) && i+1 < len(args) {
+			i++
+			out = append(out, args[i])
+		}
+		i++
+	}
+	if i >= len(args) {
+		return out
+	}
+	cmd := app.Command(args[i])
+	out = append(out, args[i])
+	i++
+	for cmd != nil && len(cmd.Subcommands) > 0 && i < len(args) {
+		sub := cmd.Command(args[i])
+		if sub == nil {
+			break
+		}
+		cmd = sub
+		out = append(out, args[i])
+		i++
+	}
+	if cmd == nil || cmd.SkipFlagParsing {
+		return append(out, args[i:]...)
+	}
+	var flags, positional []string
+	// A second positional argument starts a command line (exec PROFILE CMD
+	// ARGS...): from there on every argument belongs to that command.
+	for ; i < len(args) && len(positional) < 2; i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			if takesValue(cmd.Flags, a) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+			continue
+		}
+		positional = append(positional, a)
+	}
+	out = append(out, flags...)
+	out = append(out, positional...)
+	return append(out, args[i:]...)
+}
+
+// takesValue reports whether arg names a non-boolean flag given without
+// "=value", so the next argument is its value.
+func takesValue(flags []cli.Flag, arg string) bool {
+	name := strings.TrimLeft(arg, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n != name {
+				continue
+			}
+			if df, ok := f.(cli.DocGenerationFlag); ok {
+				return df.TakesValue()
+			}
+			return false
+		}
+	}
+	return false
+}

@@ -1,0 +1,83 @@
+package commands
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aliyun/credentials-go/credentials/providers"
+	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/identity"
+)
+
+// Whoami is `alirole whoami [PROFILE]`.
+func Whoami(e Env) *cli.Command {
+	return &cli.Command{
+		Name:      "whoami",
+		Usage:     "show the identity STS sees for a profile (or for the credentials in the environment)",
+		ArgsUsage: "[PROFILE]",
+		Description: "With PROFILE, resolves it and calls STS GetCallerIdentity. Without, uses the credentials\n" +
+			"that the environment provides (as a program run by 'alirole exec' sees them).",
+		Flags:        cacheFlags(),
+		BashComplete: e.completeProfiles,
+		Action:       e.whoami,
+	}
+}
+
+func (e Env) whoami(c *cli.Context) error {
+	var (
+		cr       creds.Credentials
+		endpoint = c.String("sts-endpoint")
+		region   string
+		label    = "environment"
+	)
+	if c.NArg() > 0 {
+		name := c.Args().First()
+		s, err := e.open(c)
+		if err != nil {
+			return err
+		}
+		r, err := s.resolver(c)
+		if err != nil {
+			return err
+		}
+		res, err := r.Resolve(c.Context, name)
+		if err != nil {
+			return err
+		}
+		cr, region, label = res.Credentials, res.Region, "profile "+name
+		if endpoint == "" {
+			if p, err := s.cfg.Profile(name); err == nil {
+				endpoint = p.StsEndpoint
+			}
+		}
+	} else {
+		p, err := providers.NewEnvironmentVariableCredentialsProviderBuilder().Build()
+		if err != nil {
+			return err
+		}
+		pc, err := p.GetCredentials()
+		if err != nil {
+			return fmt.Errorf("no credentials in the environment (give a PROFILE, or run inside 'alirole exec'): %w", err)
+		}
+		cr = creds.Credentials{AccessKeyID: pc.AccessKeyId, AccessKeySecret: pc.AccessKeySecret, SecurityToken: pc.SecurityToken}
+		if exp, err := time.Parse(time.RFC3339, e.Getenv("ALIROLE_SESSION_EXPIRATION")); err == nil {
+			cr.Expiration = exp
+		}
+		region = e.Getenv("ALIBABA_CLOUD_REGION_ID")
+	}
+	id, err := identity.Get(cr, identity.Endpoint(endpoint, region), 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	w := e.Stdout
+	fmt.Fprintf(w, "Account:  %s\n", id.AccountID)
+	fmt.Fprintf(w, "Arn:      %s\n", id.Arn)
+	fmt.Fprintf(w, "Type:     %s\n", id.IdentityType)
+	fmt.Fprintf(w, "Key:      %s\n", cr.AccessKeyID)
+	if cr.Expires() {
+		fmt.Fprintf(w, "Expires:  %s (%s left)\n", cr.ExpirationString(), timeLeft(cr.Expiration.Sub(e.Now())))
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package resolve
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
+)
+
+// STSError is an error answer from STS, parsed from the body credentials-go
+// puts into its error text.
+type STSError struct {
+	Code      string
+	Message   string
+	RequestID string
+}
+
+func (e *STSError) Error() string {
+	msg := e.Code
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		msg += " (request id " + e.RequestID + ")"
+	}
+	return msg
+}
+
+// credentials-go reports a non-200 STS answer as this prefix plus the raw body.
+const refreshFailedPrefix = "refresh session token failed: "
+
+// parseSTSError extracts the STS error document from a credentials-go error,
+// or returns nil when the error is not an STS answer.
+func parseSTSError(err error) *STSError {
+	text := err.Error()
+	i := strings.Index(text, refreshFailedPrefix)
+	if i < 0 {
+		return nil
+	}
+	var doc struct {
+		Code      string `json:"Code"`
+		Message   string `json:"Message"`
+		RequestID string `json:"RequestId"`
+	}
+	if json.Unmarshal([]byte(text[i+len(refreshFailedPrefix):]), &doc) != nil || doc.Code == "" {
+		return nil
+	}
+	return &STSError{Code: doc.Code, Message: doc.Message, RequestID: doc.RequestID}
+}
+
+// retryable tells whether trying the same call again may succeed: throttling,
+// server-side failures, broken or cut-off answers, and network trouble.
+// Everything else (signature, permission, parameter errors) fails the same way
+// every time, so retrying only delays the message.
+func retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if se := parseSTSError(err); se != nil {
+		switch {
+		case strings.HasPrefix(se.Code, "Throttling"),
+			se.Code == "InternalError", se.Code == "ServiceUnavailable",
+			se.Code == "SignatureNonceUsed":
+			return true
+		}
+		return false
+	}
+	text := err.Error()
+	switch {
+	case strings.Contains(text, refreshFailedPrefix):
+		// A non-JSON error body: a proxy or load balancer answered.
+		return true
+	case strings.Contains(text, "json.Unmarshal fail"), strings.Contains(text, "fail to get credentials"):
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// cleanError rewrites a provider error so that it can be shown: transport
+// errors carry the signed request URL (with the caller's security token and
+// signature) and STS signature errors echo the string to sign, so neither is
+// passed on verbatim.
+func cleanError(err error) error {
+	if se := parseSTSError(err); se != nil {
+		if i := strings.Index(strings.ToLower(se.Message), "string to sign"); i >= 0 {
+			se.Message = strings.TrimRight(se.Message[:i], " :,.")
+		}
+		return se
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		host := ""
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+		}
+		return fmt.Errorf("%s %s: %w", strings.ToLower(ue.Op), host, ue.Err)
+	}
+	text := err.Error()
+	if strings.HasPrefix(text, refreshFailedPrefix) {
+		body := strings.TrimSpace(strings.TrimPrefix(text, refreshFailedPrefix))
+		if len(body) > 120 {
+			body = body[:120] + "…"
+		}
+		return fmt.Errorf("sts answered with an unreadable error: %q", body)
+	}
+	return err
+}
+
+// hint says what the user can do about an STS error code.
+func hint(code string, hop hopInfo) string {
+	switch code {
+	case "NoPermission":
+		return fmt.Sprintf("the trust policy of role %s does not allow %s, or %s lacks AliyunSTSAssumeRoleAccess (or the external_id does not match the trust policy)",
+			hop.roleArn, hop.caller, hop.caller)
+	case "EntityNotExist.Role":
+		return fmt.Sprintf("role %s does not exist: check ram_role_arn of profile %q", hop.roleArn, hop.profile)
+	case "InvalidAccessKeyId.NotFound":
+		return fmt.Sprintf("the AccessKey stored for profile %q was deleted or mistyped: run 'alirole add %s' to store a valid one", hop.rootProfile, hop.rootProfile)
+	case "InvalidAccessKeyId.Inactive":
+		return fmt.Sprintf("the AccessKey stored for profile %q is disabled in RAM: enable it or store another with 'alirole add %s'", hop.rootProfile, hop.rootProfile)
+	case "SignatureDoesNotMatch":
+		return fmt.Sprintf("the AccessKey secret stored for profile %q is wrong: run 'alirole add %s' again", hop.rootProfile, hop.rootProfile)
+	case "InvalidTimeStamp.Expired":
+		return "this machine's clock is off by more than 15 minutes: fix the system time"
+	case "InvalidSecurityToken.Expired", "InvalidSecurityToken.Malformed", "InvalidSecurityToken.MismatchWithAccessKey", "MissingSecurityToken":
+		return fmt.Sprintf("the session used to call STS is no longer valid: run 'alirole clear %s' and try again", hop.profile)
+	case "InvalidParameter.DurationSeconds":
+		return fmt.Sprintf("the duration of profile %q is outside 900 s .. the role's MaxSessionDuration: lower duration/expired_seconds or raise the role's maximum", hop.profile)
+	case "InvalidParameter.RoleSessionName":
+		return fmt.Sprintf("ram_session_name of profile %q must be 2-64 characters of letters, digits, '.', '@', '-', '_'", hop.profile)
+	case "InvalidParameter.PolicySize", "InvalidParameter.PolicyGrammar":
+		return fmt.Sprintf("the session policy of profile %q is too long or not a valid RAM policy", hop.profile)
+	case "InvalidParameter.ExternalId":
+		return fmt.Sprintf("external_id of profile %q is not a valid external id", hop.profile)
+	case "InvalidParameter.RoleArn":
+		return fmt.Sprintf("ram_role_arn of profile %q is not a valid role ARN", hop.profile)
+	}
+	if strings.HasPrefix(code, "Throttling") {
+		return "STS is throttling requests: wait a moment and try again"
+	}
+	return ""
+}

@@ -1,0 +1,64 @@
+package stsemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// StandaloneConfig configures RunStandalone.
+type StandaloneConfig struct {
+	WorldPath     string // "" = DemoWorld()
+	Listen        string // TLS address; default 127.0.0.1:0
+	CAPath        string // where the CA certificate is written (required)
+	HTTPListen    string // optional plain-HTTP address
+	TokenLifetime time.Duration
+}
+
+// RunStandalone serves the emulator until ctx is cancelled. It prints one
+// line per listener and then "ready" to stdout; request logs go to stderr.
+func RunStandalone(ctx context.Context, cfg StandaloneConfig, stdout, stderr io.Writer) error {
+	if cfg.CAPath == "" {
+		return errors.New("sts emulator: a ca path is required")
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	world := DemoWorld()
+	if cfg.WorldPath != "" {
+		w, err := LoadWorld(cfg.WorldPath)
+		if err != nil {
+			return fmt.Errorf("sts emulator: %w", err)
+		}
+		world = w
+	}
+	srv, err := New(world, Options{Log: stderr, TokenLifetime: cfg.TokenLifetime})
+	if err != nil {
+		return fmt.Errorf("sts emulator: %w", err)
+	}
+	defer srv.Close()
+	if err := srv.StartTLS(cfg.Listen, cfg.CAPath); err != nil {
+		return fmt.Errorf("sts emulator: %w", err)
+	}
+	if _, err := fmt.Fprintf(stdout, "sts-emulator listening on https://%s ca=%s\n", srv.Endpoint(), cfg.CAPath); err != nil {
+		return fmt.Errorf("sts emulator: write status: %w", err)
+	}
+	if cfg.HTTPListen != "" {
+		if err := srv.StartHTTP(cfg.HTTPListen); err != nil {
+			return fmt.Errorf("sts emulator: %w", err)
+		}
+		if _, err := fmt.Fprintf(stdout, "sts-emulator listening on http://%s\n", srv.HTTPEndpoint()); err != nil {
+			return fmt.Errorf("sts emulator: write status: %w", err)
+		}
+	}
+	if _, err := fmt.Fprintln(stdout, "ready"); err != nil {
+		return fmt.Errorf("sts emulator: write status: %w", err)
+	}
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("sts emulator: %w", err)
+	}
+	return nil
+}
