@@ -1,6 +1,6 @@
 module github.com/alirole/alirole
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/99designs/keyring v1.2.2
