@@ -33,6 +33,7 @@ func main() {
 			commands.Whoami(env),
 			commands.SetupCLI(env),
 			commands.Import(env),
+			commands.Completion(env),
 			commands.Dev(env),
 		},
 	}

@@ -17,6 +17,9 @@ import (
 
 // Env is everything a command may touch outside the process.
 type Env struct {
+	// Args is the command line (for shell completion, which needs the word
+	// being completed).
+	Args           []string
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
@@ -36,7 +39,7 @@ type Env struct {
 func SystemEnv() Env {
 	home, _ := os.UserHomeDir()
 	return Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
 		TTY: prompt.DefaultOpener, Home: home,
 		OpenKeyring: keychain.Open, Executable: os.Executable,

@@ -143,8 +143,14 @@ func profileArg(c *cli.Context) (string, error) {
 	return c.Args().First(), nil
 }
 
-// completeProfiles prints profile names for shell completion.
+// completeProfiles prints profile names for shell completion, or the
+// command's flags when a flag is being typed.
 func (e Env) completeProfiles(c *cli.Context) {
+	// The shell passes the word being completed before the completion flag.
+	if n := len(e.Args); n > 2 && strings.HasPrefix(e.Args[n-2], "-") && c.Command != nil {
+		cli.DefaultCompleteWithFlags(c.Command)(c)
+		return
+	}
 	if c.NArg() > 0 {
 		return
 	}

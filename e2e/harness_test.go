@@ -21,7 +21,7 @@ import (
 // process and the alirole processes trust through SSL_CERT_FILE.
 var (
 	binPath    string
-	gocredPath string // testdata/gocred: a Go SDK program reading the environment
+	gocredPath string // gocred: a Go SDK program reading the environment
 	testCA     *stsemu.CA
 	caPath     string
 )
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	}
 	binPath = filepath.Join(dir, "alirole")
 	gocredPath = filepath.Join(dir, "gocred")
-	for out, pkg := range map[string]string{binPath: "..", gocredPath: "./testdata/gocred"} {
+	for out, pkg := range map[string]string{binPath: "..", gocredPath: "./gocred"} {
 		build := exec.Command("go", "build", "-o", out, pkg)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {

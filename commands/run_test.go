@@ -1,0 +1,39 @@
+package commands
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+func TestReorderArgs(t *testing.T) {
+	env := Env{}
+	app := &cli.App{Flags: GlobalFlags(), Commands: []*cli.Command{Export(env), Exec(env), Dev(env)}}
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"alirole", "export", "prod", "--format", "json"}, []string{"alirole", "export", "--format", "json", "prod"}},
+		{[]string{"alirole", "export", "prod", "--format=json", "--no-cache"}, []string{"alirole", "export", "--format=json", "--no-cache", "prod"}},
+		{[]string{"alirole", "--debug", "--config", "c", "export", "prod", "-f", "env"}, []string{"alirole", "--debug", "--config", "c", "export", "-f", "env", "prod"}},
+		// After "--", or once a command line has started, nothing moves.
+		{[]string{"alirole", "exec", "prod", "--server", "--", "ls", "-la"}, []string{"alirole", "exec", "--server", "prod", "--", "ls", "-la"}},
+		{[]string{"alirole", "exec", "prod", "ls", "-la", "--server"}, []string{"alirole", "exec", "prod", "ls", "-la", "--server"}},
+		{[]string{"alirole", "dev", "sts-emulator", "--ca-file", "x"}, []string{"alirole", "dev", "sts-emulator", "--ca-file", "x"}},
+		{[]string{"alirole", "unknown", "a", "--x"}, []string{"alirole", "unknown", "a", "--x"}},
+		{[]string{"alirole"}, []string{"alirole"}},
+	} {
+		if got := ReorderArgs(app, tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("ReorderArgs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestTimeLeft(t *testing.T) {
+	for d, want := range map[int64]string{-1: "expired", 0: "expired", 20e9: "<1m", 59 * 60e9: "59m", 61 * 60e9: "1h01m", 12 * 3600e9: "12h00m"} {
+		if got := timeLeft(durationOf(d)); got != want {
+			t.Errorf("timeLeft(%d) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func durationOf(ns int64) time.Duration { return time.Duration(ns) }
