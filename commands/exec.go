@@ -69,6 +69,10 @@ func (e Env) exec(c *cli.Context) error {
 	}
 	opts := shellenv.Options{Region: region, Profile: name}
 	if c.Bool("server") {
+		if !res.Credentials.IsSTS() {
+			// Credentials URI clients require a token and an expiry.
+			return fmt.Errorf("exec --server needs a profile that assumes a role; %q resolves to a long-term AccessKey (use exec without --server)", name)
+		}
 		return e.execWithServer(c, s, name, opts, argv)
 	}
 	env := shellenv.Merge(e.Environ(), shellenv.Vars(res.Credentials, opts))
