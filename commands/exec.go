@@ -10,6 +10,7 @@ import (
 	"github.com/alirole/alirole/creds"
 	"github.com/alirole/alirole/credserver"
 	"github.com/alirole/alirole/exec"
+	"github.com/alirole/alirole/resolve"
 	"github.com/alirole/alirole/shellenv"
 )
 
@@ -51,29 +52,17 @@ func (e Env) exec(c *cli.Context) error {
 	if len(argv) == 0 {
 		argv = []string{exec.DefaultShell(e.Getenv)}
 	}
-	s, err := e.open(c)
+	s, r, res, err := e.resolveProfile(c, name)
 	if err != nil {
 		return err
 	}
-	r, err := s.resolver(c)
-	if err != nil {
-		return err
-	}
-	res, err := r.Resolve(c.Context, name)
-	if err != nil {
-		return err
-	}
-	region := c.String("region")
-	if region == "" {
-		region = res.Region
-	}
-	opts := shellenv.Options{Region: region, Profile: name}
+	opts := shellenv.Options{Region: region(c, res), Profile: name}
 	if c.Bool("server") {
 		if !res.Credentials.IsSTS() {
 			// Credentials URI clients require a token and an expiry.
 			return fmt.Errorf("exec --server needs a profile that assumes a role; %q resolves to a long-term AccessKey (use exec without --server)", name)
 		}
-		return e.execWithServer(c, s, name, opts, argv)
+		return e.execWithServer(c, s, r, name, opts, argv)
 	}
 	env := shellenv.Merge(e.Environ(), shellenv.Vars(res.Credentials, opts))
 	path, err := exec.LookPath(argv[0], env)
@@ -92,11 +81,7 @@ func (e Env) exec(c *cli.Context) error {
 
 // execWithServer runs the command as a child next to a credentials server
 // that refreshes the session for as long as the child runs.
-func (e Env) execWithServer(c *cli.Context, s *session, name string, opts shellenv.Options, argv []string) error {
-	r, err := s.resolver(c)
-	if err != nil {
-		return err
-	}
+func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, name string, opts shellenv.Options, argv []string) error {
 	srv, err := credserver.New(func(ctx context.Context) (creds.Credentials, error) {
 		res, err := r.Resolve(ctx, name)
 		return res.Credentials, err

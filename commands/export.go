@@ -41,15 +41,7 @@ func (e Env) export(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.open(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.resolver(c)
-	if err != nil {
-		return err
-	}
-	res, err := r.Resolve(c.Context, name)
+	_, _, res, err := e.resolveProfile(c, name)
 	if err != nil {
 		return err
 	}
@@ -61,9 +53,5 @@ func (e Env) export(c *cli.Context) error {
 		_, err = e.Stdout.Write(out)
 		return err
 	}
-	region := c.String("region")
-	if region == "" {
-		region = res.Region
-	}
-	return shellenv.Write(e.Stdout, format, shellenv.Vars(res.Credentials, shellenv.Options{Region: region, Profile: name}))
+	return shellenv.Write(e.Stdout, format, shellenv.Vars(res.Credentials, shellenv.Options{Region: region(c, res), Profile: name}))
 }

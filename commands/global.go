@@ -128,6 +128,30 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 	})
 }
 
+// resolveProfile opens the config and keychain and resolves name. The
+// session and resolver are returned for commands that resolve again later
+// (exec --server).
+func (e Env) resolveProfile(c *cli.Context, name string) (*session, *resolve.Resolver, resolve.Result, error) {
+	s, err := e.open(c)
+	if err != nil {
+		return nil, nil, resolve.Result{}, err
+	}
+	r, err := s.resolver(c)
+	if err != nil {
+		return nil, nil, resolve.Result{}, err
+	}
+	res, err := r.Resolve(c.Context, name)
+	return s, r, res, err
+}
+
+// region is the --region flag, else the profile's region.
+func region(c *cli.Context, res resolve.Result) string {
+	if r := c.String("region"); r != "" {
+		return r
+	}
+	return res.Region
+}
+
 func osUser(getenv func(string) string) string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username

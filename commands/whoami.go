@@ -29,24 +29,16 @@ func (e Env) whoami(c *cli.Context) error {
 	var (
 		cr       creds.Credentials
 		endpoint = c.String("sts-endpoint")
-		region   string
+		regionID string
 		label    = "environment"
 	)
 	if c.NArg() > 0 {
 		name := c.Args().First()
-		s, err := e.open(c)
+		s, _, res, err := e.resolveProfile(c, name)
 		if err != nil {
 			return err
 		}
-		r, err := s.resolver(c)
-		if err != nil {
-			return err
-		}
-		res, err := r.Resolve(c.Context, name)
-		if err != nil {
-			return err
-		}
-		cr, region, label = res.Credentials, res.Region, "profile "+name
+		cr, regionID, label = res.Credentials, res.Region, "profile "+name
 		if endpoint == "" {
 			if p, err := s.cfg.Profile(name); err == nil {
 				endpoint = p.StsEndpoint
@@ -65,9 +57,9 @@ func (e Env) whoami(c *cli.Context) error {
 		if exp, err := time.Parse(time.RFC3339, e.Getenv("ALIROLE_SESSION_EXPIRATION")); err == nil {
 			cr.Expiration = exp
 		}
-		region = e.Getenv("ALIBABA_CLOUD_REGION_ID")
+		regionID = e.Getenv("ALIBABA_CLOUD_REGION_ID")
 	}
-	id, err := identity.Get(cr, identity.Endpoint(endpoint, region), 10*time.Second)
+	id, err := identity.Get(cr, identity.Endpoint(endpoint, regionID), 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
