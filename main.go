@@ -31,6 +31,8 @@ func main() {
 			commands.Export(env),
 			commands.Clear(env),
 			commands.Whoami(env),
+			commands.Login(env),
+			commands.Rotate(env),
 			commands.SetupCLI(env),
 			commands.Import(env),
 			commands.Completion(env),

@@ -17,7 +17,7 @@ func Dev(e Env) *cli.Command {
 		Usage: "developer tools (local STS emulator for offline demos and tests)",
 		Subcommands: []*cli.Command{docsCommand(e), {
 			Name:  "sts-emulator",
-			Usage: "serve a local STS that verifies signatures like the real one",
+			Usage: "serve a local STS (plus RAM AccessKey actions and console sign-in) that verifies signatures like the real one",
 			Description: "Serves AssumeRole and GetCallerIdentity on 127.0.0.1 over TLS with a CA it generates\n" +
 				"(written to --ca-file; point SSL_CERT_FILE at it) and optionally over plain HTTP. Without\n" +
 				"--config it loads a demo world (user 'demo', roles demo-admin -> demo-prod -> demo-audit).",

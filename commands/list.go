@@ -51,6 +51,17 @@ func (e Env) list(c *cli.Context) error {
 		return fmt.Errorf("list cached sessions: %w", err)
 	}
 	latest := latestSessions(sessions)
+	// A session that cannot be read shows as "-" below; say why, or a
+	// wrong passphrase looks like an empty cache.
+	var unreadable []error
+	for _, en := range sessions {
+		if en.Err != nil {
+			unreadable = append(unreadable, en.Err)
+		}
+	}
+	if len(unreadable) > 0 {
+		fmt.Fprintf(e.Stderr, "alirole: warning: %d cached session(s) could not be read: %v\n", len(unreadable), unreadable[0])
+	}
 
 	names := cfg.Names()
 	orphans := []string{}

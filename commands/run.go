@@ -31,30 +31,31 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	return 1
 }
 
-// ReorderArgs moves a command's flags that follow its positional arguments
-// (but precede "--") in front of them, so "alirole export prod --format
-// json" works like "alirole export --format json prod"; urfave/cli stops
-// parsing flags at the first positional argument.
+// ReorderArgs lets flags go anywhere before "--", as users expect:
+// urfave/cli stops parsing flags at the first positional argument and only
+// takes global flags before the command name. So a command's flags that
+// follow its arguments move in front of them ("alirole export prod --format
+// json"), and global flags given after the command move before it
+// ("alirole export --debug prod").
 func ReorderArgs(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
-	out := []string{args[0]}
+	globals := []string{args[0]}
 	i := 1
-	// Global flags up to the command name.
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
-		out = append(out, args[i])
+		globals = append(globals, args[i])
 		if takesValue(app.Flags, args[i]) && i+1 < len(args) {
 			i++
-			out = append(out, args[i])
+			globals = append(globals, args[i])
 		}
 		i++
 	}
 	if i >= len(args) {
-		return out
+		return globals
 	}
 	cmd := app.Command(args[i])
-	out = append(out, args[i])
+	path := []string{args[i]}
 	i++
 	for cmd != nil && len(cmd.Subcommands) > 0 && i < len(args) {
 		sub := cmd.Command(args[i])
@@ -62,11 +63,11 @@ func ReorderArgs(app *cli.App, args []string) []string {
 			break
 		}
 		cmd = sub
-		out = append(out, args[i])
+		path = append(path, args[i])
 		i++
 	}
 	if cmd == nil || cmd.SkipFlagParsing {
-		return append(out, args[i:]...)
+		return append(append(globals, path...), args[i:]...)
 	}
 	var flags, positional []string
 	// A second positional argument starts a command line (exec PROFILE CMD
@@ -76,19 +77,40 @@ func ReorderArgs(app *cli.App, args []string) []string {
 		if a == "--" {
 			break
 		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			flags = append(flags, a)
-			if takesValue(cmd.Flags, a) && i+1 < len(args) {
-				i++
-				flags = append(flags, args[i])
-			}
+		if !strings.HasPrefix(a, "-") || len(a) == 1 {
+			positional = append(positional, a)
 			continue
 		}
-		positional = append(positional, a)
+		dest, set := &flags, cmd.Flags
+		if !hasFlag(cmd.Flags, a) && hasFlag(app.Flags, a) {
+			dest, set = &globals, app.Flags
+		}
+		*dest = append(*dest, a)
+		if takesValue(set, a) && i+1 < len(args) {
+			i++
+			*dest = append(*dest, args[i])
+		}
 	}
-	out = append(out, flags...)
-	out = append(out, positional...)
+	out := append(append(append(globals, path...), flags...), positional...)
 	return append(out, args[i:]...)
+}
+
+// flagName strips dashes and any "=value" from a flag argument.
+func flagName(arg string) string {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return name
+}
+
+func hasFlag(flags []cli.Flag, arg string) bool {
+	name := flagName(arg)
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // takesValue reports whether arg names a non-boolean flag given without

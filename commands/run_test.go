@@ -21,6 +21,9 @@ func TestReorderArgs(t *testing.T) {
 		{[]string{"alirole", "dev", "sts-emulator", "--ca-file", "x"}, []string{"alirole", "dev", "sts-emulator", "--ca-file", "x"}},
 		{[]string{"alirole", "unknown", "a", "--x"}, []string{"alirole", "unknown", "a", "--x"}},
 		{[]string{"alirole"}, []string{"alirole"}},
+		// Global flags after the command move before it.
+		{[]string{"alirole", "export", "--debug", "prod", "--config", "c", "-f", "json"}, []string{"alirole", "--debug", "--config", "c", "export", "-f", "json", "prod"}},
+		{[]string{"alirole", "dev", "sts-emulator", "--config", "w.json"}, []string{"alirole", "dev", "sts-emulator", "--config", "w.json"}},
 	} {
 		if got := ReorderArgs(app, tc.in); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("ReorderArgs(%q) = %q, want %q", tc.in, got, tc.want)

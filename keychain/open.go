@@ -171,6 +171,12 @@ func openFirst(candidates []backend, o Options) (keyring.Keyring, error) {
 		if !builtFor(b.typ, runtime.GOOS) {
 			continue // not worth a mention, e.g. wincred on Linux
 		}
+		if b.typ == keyring.KeyCtlBackend {
+			// A long-term key kept there would vanish at the next reboot
+			// without warning; only an explicit choice gets that.
+			why = append(why, b.name+": only when chosen explicitly (its keys do not survive a reboot)")
+			continue
+		}
 		if b.typ == keyring.FileBackend && (o.Passphrase == nil || o.FileDir == "") {
 			// Never end up in a passphrase prompt the caller did not ask for.
 			why = append(why, b.name+": no directory or passphrase source configured")

@@ -13,7 +13,12 @@ type apiError struct {
 	Status  int
 	Code    string
 	Message string
+	// svc is the product answering; the zero value is STS.
+	svc service
 }
+
+// service names the product in error bodies (HostId, Recommend link).
+type service struct{ host, product string }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
@@ -31,13 +36,17 @@ type errorBody struct {
 }
 
 func (e *apiError) body(requestID string) errorBody {
+	svc := e.svc
+	if svc.host == "" {
+		svc = service{host: HostID, product: "Sts"}
+	}
 	return errorBody{
 		RequestID: requestID,
-		HostID:    HostID,
+		HostID:    svc.host,
 		Code:      e.Code,
 		Message:   e.Message,
 		Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.Code) +
-			"&product=Sts&requestId=" + url.QueryEscape(requestID),
+			"&product=" + svc.product + "&requestId=" + url.QueryEscape(requestID),
 	}
 }
 

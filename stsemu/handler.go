@@ -17,6 +17,10 @@ const (
 )
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == federationPath {
+		s.handleFederation(w, r)
+		return
+	}
 	started := time.Now()
 	rid := s.requestID()
 	params, perr := readParams(r)
@@ -99,6 +103,11 @@ func (s *Server) process(method, path string, p map[string]string, rid string, f
 	if action == "" {
 		return nil, errMissing("Action")
 	}
+	// RAM shares the gateway, signature scheme and keys; the API version
+	// tells the two products apart.
+	if p["Version"] == ramAPIVersion {
+		return s.processRAM(method, p, rid, call)
+	}
 	if action != actionAssumeRole && action != actionGetCallerIdentity {
 		return nil, errAPINotFound()
 	}
@@ -108,7 +117,7 @@ func (s *Server) process(method, path string, p map[string]string, rid string, f
 	if p["Version"] != apiVersion {
 		return nil, errInvalidParam("Version")
 	}
-	who, apiErr := s.authenticate(method, p)
+	who, apiErr := s.authenticateCaller(method, p)
 	if apiErr != nil {
 		return nil, apiErr
 	}

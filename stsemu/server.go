@@ -52,6 +52,8 @@ type Server struct {
 	nonces   map[string]time.Time
 	faults   []*activeFault
 	calls    []Call
+	ram      ramState                // RAM AccessKey bookkeeping (ram.go)
+	signin   map[string]*signinToken // console sign-in tokens (signin.go)
 
 	lnMu    sync.Mutex
 	ca      *CA
@@ -100,6 +102,8 @@ func New(world *World, opts Options) (*Server, error) {
 	if s.rand == nil {
 		s.rand = rand.Reader
 	}
+	s.ram = newRAMState(s.clock())
+	s.signin = map[string]*signinToken{}
 	return s, nil
 }
 

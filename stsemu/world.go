@@ -3,6 +3,11 @@
 // tokens the way the real service does, evaluates role trust policies
 // (including role chaining and ExternalId conditions), and can inject
 // faults. It is the test harness and offline demo backend for alirole.
+//
+// The same listeners also serve RAM's AccessKey actions (Version
+// 2015-05-01: CreateAccessKey, DeleteAccessKey, ListAccessKeys,
+// UpdateAccessKey; ram.go) and console sign-in federation
+// (/federation: GetSigninToken, Login; signin.go).
 package stsemu
 
 import (
