@@ -8,6 +8,9 @@
 // package before godbus (it sorts first and imports only the standard
 // library), so its init can point the library at an address that fails at
 // once; Restore removes the placeholder again after keyring's init.
+//
+// The same happens when the session bus is set but does not answer a
+// handshake in time: godbus would otherwise wait for it forever at init.
 package nolaunch
 
 import "os"
@@ -19,10 +22,19 @@ const (
 	placeholder = "alirole-no-session-bus:"
 )
 
-// Restore unsets DBUS_SESSION_BUS_ADDRESS if this package set it, so that
-// programs alirole runs inherit the environment they would have had.
+// original is the bus address init replaced because the bus did not
+// answer; written once during package initialisation only.
+var original string
+
+// Restore puts DBUS_SESSION_BUS_ADDRESS back as it was before init, so
+// that programs alirole runs inherit the environment they would have had.
 func Restore() {
-	if os.Getenv(envVar) == placeholder {
-		_ = os.Unsetenv(envVar)
+	if os.Getenv(envVar) != placeholder {
+		return
 	}
+	if original != "" {
+		_ = os.Setenv(envVar, original)
+		return
+	}
+	_ = os.Unsetenv(envVar)
 }
