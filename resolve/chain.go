@@ -276,6 +276,7 @@ func (h *hopNode) get() (creds.Credentials, error) {
 		return *h.memo, nil
 	}
 	if o.NoCache {
+		warmSystemRoots()
 		return h.fetch(log)
 	}
 	start := o.Now()
@@ -299,6 +300,9 @@ func (h *hopNode) get() (creds.Credentials, error) {
 		log.Debug("session cached by another process reused", "expires", c.ExpirationString())
 		return c, nil
 	}
+	// Only now is an STS call certain: a process that found the session
+	// cached by another must not spend the CPU.
+	warmSystemRoots()
 	c, err := h.fetch(log)
 	if err != nil {
 		return c, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -92,32 +93,72 @@ func retryable(err error) bool {
 // cleanError rewrites a provider error so that it can be shown: transport
 // errors carry the signed request URL (with the caller's security token and
 // signature) and STS signature errors echo the string to sign, so neither is
-// passed on verbatim.
+// passed on verbatim. Whatever text is kept still goes through
+// redactParams, because libraries flatten transport errors into plain text
+// and proxies echo the request URL in their error pages.
 func cleanError(err error) error {
 	if se := parseSTSError(err); se != nil {
+		// STS says "... calculation. server string to sign is:<it>".
 		if i := strings.Index(strings.ToLower(se.Message), "string to sign"); i >= 0 {
-			se.Message = strings.TrimRight(se.Message[:i], " :,.")
+			kept := strings.TrimRight(se.Message[:i], " :,.")
+			if strings.HasSuffix(strings.ToLower(kept), " server") {
+				kept = strings.TrimRight(kept[:len(kept)-len(" server")], " :,")
+			}
+			se.Message = kept
 		}
+		se.Code, se.Message, se.RequestID = redactParams(se.Code), redactParams(se.Message), redactParams(se.RequestID)
 		return se
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		host := ""
 		if u, perr := url.Parse(ue.URL); perr == nil {
-			host = u.Host
+			// Host is percent-decoded: keep a malformed one printable.
+			host = strings.ToValidUTF8(u.Host, "\uFFFD")
 		}
-		return fmt.Errorf("%s %s: %w", strings.ToLower(ue.Op), host, ue.Err)
+		msg := fmt.Sprintf("%s %s: %s", strings.ToLower(ue.Op), host, ue.Err)
+		return &cleanedError{msg: redactParams(msg), err: ue.Err}
 	}
 	text := err.Error()
 	if strings.HasPrefix(text, refreshFailedPrefix) {
-		body := strings.TrimSpace(strings.TrimPrefix(text, refreshFailedPrefix))
+		body := redactParams(strings.TrimSpace(strings.TrimPrefix(text, refreshFailedPrefix)))
 		if len(body) > 120 {
 			body = body[:120] + "…"
 		}
 		return fmt.Errorf("sts answered with an unreadable error: %q", body)
 	}
+	if clean := redactParams(text); clean != text {
+		return &cleanedError{msg: clean, err: err}
+	}
 	return err
 }
+
+// secretParam matches a secret request parameter and its value, in a query
+// string (also percent-encoded once, as inside a string to sign) or as a
+// JSON member. A value runs to the next separator; redacting too much is
+// harmless, too little is not.
+var secretParam = regexp.MustCompile(`(?i)(SecurityToken|Signature|AccessKeySecret)(?:=|%3D)[^&\s"'<>]*|"(SecurityToken|Signature|AccessKeySecret)"\s*:\s*"(?:[^"\\]|\\.)*"?`)
+
+// redactParams blanks the values of secret request parameters in text.
+func redactParams(text string) string {
+	return secretParam.ReplaceAllStringFunc(text, func(m string) string {
+		name := secretParam.FindStringSubmatch(m)
+		if name[1] != "" {
+			return name[1] + "=<redacted>"
+		}
+		return `"` + name[2] + `":"<redacted>"`
+	})
+}
+
+// cleanedError shows a redacted text but keeps the original cause for
+// errors.Is/As (timeouts, connection resets).
+type cleanedError struct {
+	msg string
+	err error
+}
+
+func (e *cleanedError) Error() string { return e.msg }
+func (e *cleanedError) Unwrap() error { return e.err }
 
 // hint says what the user can do about an STS error code.
 func hint(code string, hop hopInfo) string {

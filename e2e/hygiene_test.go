@@ -1,0 +1,607 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alirole/alirole/stsemu"
+)
+
+// Long-term secrets that must never leave the keychain (and the files the
+// user put them in). Both are valid for alice's second key or not at all.
+const (
+	sentinelKeyID  = "LTAI5tSentinelKey0000001"
+	sentinelSecret = "Sentinel+AK/secret=hygiene7f3a9c1e4b"
+	wrongSecret    = "Wrong+AK/secret=hygiene5d2e8a0c77aa"
+)
+
+// stsToken matches any security token the emulator issues.
+var stsToken = regexp.MustCompile(`CAIS[A-Za-z0-9+/=]{16,}`)
+
+// hygiene is a sandbox whose alirole runs all go through --debug and
+// umask 000, so that any file mode left to the umask shows, and which
+// records every output for the final checks.
+type hygiene struct {
+	*sandbox
+	emu *stsemu.Server
+	// stderrs holds every stderr (debug logs included); quietOut every
+	// stdout that is not supposed to carry credentials.
+	stderrs, quietOut []string
+	// sessions are STS secrets and tokens seen so far.
+	sessions map[string]bool
+	// serverTokens are credentials server URL paths seen.
+	serverTokens []string
+}
+
+func (h *hygiene) command(extra []string, args ...string) *exec.Cmd {
+	argv := append([]string{"-c", `umask 000; exec "$0" "$@"`, binPath, "--debug"}, args...)
+	cmd := exec.Command("sh", argv...)
+	cmd.Env = append(append([]string{}, h.env...), extra...)
+	return cmd
+}
+
+// run runs alirole; delivers says whether its stdout may hold credentials.
+func (h *hygiene) run(delivers bool, extra []string, args ...string) result {
+	h.t.Helper()
+	cmd := h.command(extra, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out.String(), errb.String(), 0}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		h.t.Fatalf("run %v: %v", args, err)
+	}
+	h.stderrs = append(h.stderrs, strings.Join(args, " ")+":\n"+r.stderr)
+	if !delivers {
+		h.quietOut = append(h.quietOut, strings.Join(args, " ")+":\n"+r.stdout)
+	}
+	return r
+}
+
+func (h *hygiene) ok(delivers bool, extra []string, args ...string) result {
+	h.t.Helper()
+	r := h.run(delivers, extra, args...)
+	if r.code != 0 {
+		h.t.Fatalf("alirole %s: %s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+func (h *hygiene) fail(want string, args ...string) {
+	h.t.Helper()
+	if r := h.run(false, nil, args...); r.code == 0 || !strings.Contains(r.stderr, want) {
+		h.t.Errorf("alirole %s: want a failure naming %s: %s", strings.Join(args, " "), want, r)
+	}
+}
+
+// collect records the secret and token of every profile's cached session
+// (export is a cache hit here, so this adds no STS call).
+func (h *hygiene) collect(profiles ...string) {
+	h.t.Helper()
+	for _, p := range profiles {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(h.ok(true, nil, "export", "--format", "json", p).stdout), &m); err != nil {
+			h.t.Fatal(err)
+		}
+		h.sessions[m["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]] = true
+		h.sessions[m["ALIBABA_CLOUD_SECURITY_TOKEN"]] = true
+	}
+}
+
+// longTerm lists the long-term secrets in the forms they could leak in.
+func longTerm() []string {
+	var out []string
+	for _, s := range []string{sentinelSecret, wrongSecret} {
+		out = append(out, s, url.QueryEscape(s), url.PathEscape(s))
+	}
+	return out
+}
+
+func hygieneWorld() *stsemu.World {
+	w := testWorld()
+	alice := &w.Accounts[0].Users[0]
+	alice.AccessKeys = append(alice.AccessKeys, stsemu.AccessKey{ID: sentinelKeyID, Secret: sentinelSecret})
+	return w
+}
+
+// Profiles beyond alice's chain: a key stored with the wrong secret.
+const hygieneExtraConfig = `
+[profile wrong]
+
+[profile wrongadmin]
+source_profile = wrong
+ram_role_arn = acs:ram::1111222233334444:role/admin
+`
+
+// TestSecretHygiene runs every command, succeeding and failing, with
+// --debug and a long-term sentinel secret, and checks where secrets end
+// up: never in stderr or debug logs, argv, other processes' environments
+// or files outside the keychain; STS sessions and the credentials server
+// token never in logs either. Files are 0600 and directories 0700 even
+// under umask 000. The credentials server is loopback-only and rejects
+// wrong tokens and foreign Host headers.
+func TestSecretHygiene(t *testing.T) {
+	t.Parallel()
+	emu, ca := newEmulatorWith(t, hygieneWorld())
+	s := newSandbox(t, emu, ca)
+	// alirole creates the config file (and its directory) itself.
+	cfgPath := s.path("xdg/alirole/config")
+	for i, kv := range s.env {
+		if strings.HasPrefix(kv, "ALIROLE_CONFIG_FILE=") {
+			s.env[i] = "ALIROLE_CONFIG_FILE=" + cfgPath
+		}
+	}
+	h := &hygiene{sandbox: s, emu: emu, sessions: map[string]bool{}}
+	scratch := t.TempDir() // files the test's own child processes write
+
+	h.ok(false, []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + sentinelKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + sentinelSecret}, "add", "--env", "alice")
+	appendConfig(t, cfgPath, strings.Replace(chainConfig, "[profile alice]\nregion_id = cn-hangzhou\n", "", 1)+hygieneExtraConfig)
+	h.ok(false, []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + sentinelKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + wrongSecret}, "add", "--env", "wrong")
+	h.ok(false, nil, "list")
+
+	for _, f := range []string{"env", "fish", "powershell", "dotenv", "json", "external"} {
+		h.ok(true, nil, "export", "--format", f, "prod")
+	}
+	h.ok(true, nil, "export", "--format", "external", "alice") // the AK itself: stdout only
+	h.collect("admin", "prod", "audit")
+	h.ok(false, nil, "whoami", "alice")
+	h.ok(false, nil, "whoami", "audit")
+	h.ok(false, nil, "exec", "prod", "--", binPath, "--debug", "whoami")
+
+	h.execAndInspect(scratch)
+	h.serverAndInspect(scratch)
+
+	h.ok(false, nil, "setup-cli", "--cli-config", s.path("home/.cli-new/config.json"), "prod")
+	h.importSentinel()
+
+	// Failures: a wrong secret, STS errors, a refused role.
+	h.fail("SignatureDoesNotMatch", "export", "wrongadmin")
+	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: auditArn, Status: 500})
+	h.fail("InternalError", "export", "--refresh", "audit")
+	emu.ClearFaults()
+	h.collect("admin", "prod") // --refresh renewed them
+	if err := emu.RemoveTrust(prodArn, adminArn); err != nil {
+		t.Fatal(err)
+	}
+	h.fail("NoPermission", "export", "--refresh", "--format", "external", "prod")
+	h.collect("admin")
+	h.fail("nobody-profile-missing", "export", "--format", "env", "nobody-profile-missing")
+
+	h.ok(false, nil, "clear", "prod")
+	h.ok(false, nil, "clear")
+	h.ok(false, nil, "remove", "--force", "wrong")
+	h.ok(false, nil, "remove", "--force", "alice")
+
+	h.checkOutputs()
+	h.checkFiles()
+}
+
+// appendConfig adds text to the config alirole created, keeping its mode.
+func appendConfig(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startChild runs alirole exec with a child that writes what it is told,
+// says "ready" and waits for done to exist.
+func (h *hygiene) startChild(done string, extra []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	h.t.Helper()
+	cmd := h.command(append(extra, "DONE="+done), args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		ready <- sc.Scan() && sc.Text() == "ready"
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			cmd.Wait()
+			h.t.Fatalf("child did not start: %s", errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		h.t.Fatal("child did not start in time")
+	}
+	return cmd, &errb
+}
+
+func (h *hygiene) finishChild(cmd *exec.Cmd, errb *bytes.Buffer, done, what string) {
+	h.t.Helper()
+	if err := os.WriteFile(done, nil, 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		h.t.Fatalf("%s: %v\n%s", what, err, errb.String())
+	}
+	h.stderrs = append(h.stderrs, what+":\n"+errb.String())
+}
+
+const waitScript = `echo ready; while [ ! -e "$DONE" ]; do sleep 0.05; done`
+
+// execAndInspect scans every process while an exec'd child runs.
+func (h *hygiene) execAndInspect(scratch string) {
+	h.t.Helper()
+	done := filepath.Join(scratch, "exec-done")
+	cmd, errb := h.startChild(done, nil, "exec", "prod", "--", "sh", "-c", waitScript)
+	env := procEnviron(h.t, cmd.Process.Pid)
+	if !strings.HasPrefix(env["ALIBABA_CLOUD_ACCESS_KEY_ID"], "STS.") || env["ALIBABA_CLOUD_SECURITY_TOKEN"] == "" {
+		h.t.Errorf("the exec'd child lacks session credentials")
+	}
+	h.sessions[env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]] = true
+	h.sessions[env["ALIBABA_CLOUD_SECURITY_TOKEN"]] = true
+	if _, ok := env["ALIROLE_FILE_PASSPHRASE"]; ok {
+		h.t.Error("the child inherited the file keychain passphrase")
+	}
+	h.scanProcesses()
+	h.finishChild(cmd, errb, done, "exec prod")
+}
+
+// serverAndInspect runs exec --server and attacks the credentials server
+// from outside the child.
+func (h *hygiene) serverAndInspect(scratch string) {
+	t := h.t
+	t.Helper()
+	done := filepath.Join(scratch, "server-done")
+	uriFile := filepath.Join(scratch, "uri")
+	cmd, errb := h.startChild(done, []string{"URIFILE=" + uriFile}, "exec", "--server", "prod", "--",
+		"sh", "-c", `printf %s "$ALIBABA_CLOUD_CREDENTIALS_URI" > "$URIFILE"; `+waitScript)
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	raw, err := os.ReadFile(uriFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri, err := url.Parse(string(raw))
+	if err != nil || uri.Scheme != "http" || uri.Hostname() != "127.0.0.1" || len(uri.Path) < 20 {
+		t.Fatalf("credentials URI %q must be http://127.0.0.1 with a long token (%v)", raw, err)
+	}
+	h.serverTokens = append(h.serverTokens, strings.TrimPrefix(uri.Path, "/"))
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	get := func(u, host string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	code, body := get(uri.String(), "")
+	var c struct{ Code, AccessKeyId, AccessKeySecret, SecurityToken string }
+	if err := json.Unmarshal([]byte(body), &c); code != 200 || err != nil || c.Code != "Success" || !strings.HasPrefix(c.AccessKeyId, "STS.") {
+		t.Fatalf("the right token: %d %v", code, err)
+	}
+	h.sessions[c.AccessKeySecret], h.sessions[c.SecurityToken] = true, true
+
+	base := "http://" + uri.Host
+	token := strings.TrimPrefix(uri.Path, "/")
+	flipped := []byte(token)
+	flipped[len(flipped)/2] ^= 1
+	for _, probe := range []struct{ name, url, host string }{
+		{"no token", base + "/", ""},
+		{"wrong token", base + "/" + string(flipped), ""},
+		{"token prefix", base + "/" + token[:len(token)-1], ""},
+		{"token plus more", base + "/" + token + "x", ""},
+		{"token as query", base + "/?" + token, ""},
+		{"foreign host header", uri.String(), "attacker.example:" + uri.Port()},
+		{"localhost name on another port", uri.String(), "localhost:1"},
+	} {
+		code, body := get(probe.url, probe.host)
+		if code != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", probe.name, code)
+		}
+		if strings.Contains(body, c.AccessKeySecret) || strings.Contains(body, c.SecurityToken) || strings.Contains(body, "STS.") {
+			t.Errorf("%s: a refused request got credentials", probe.name)
+		}
+	}
+	checkLoopbackOnly(t, uri.Port())
+
+	// The child has the URI but no credentials of its own.
+	for _, pid := range pidsWithEnv(t, "ALIBABA_CLOUD_CREDENTIALS_URI="+string(raw)) {
+		env := procEnviron(t, pid)
+		if env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] != "" || env["ALIBABA_CLOUD_SECURITY_TOKEN"] != "" {
+			t.Errorf("server-mode child %d also got static credentials", pid)
+		}
+	}
+	h.scanProcesses()
+	h.finishChild(cmd, errb, done, "exec --server prod")
+}
+
+// checkLoopbackOnly reads the kernel's socket table: the listener on port
+// must be bound to 127.0.0.1 only, and unreachable on other addresses.
+func checkLoopbackOnly(t *testing.T, port string) {
+	t.Helper()
+	p, _ := strconv.Atoi(port)
+	hexPort := strings.ToUpper(strconv.FormatInt(int64(p), 16))
+	for len(hexPort) < 4 {
+		hexPort = "0" + hexPort
+	}
+	var listeners []string
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[3] == "0A" && strings.HasSuffix(f[1], ":"+hexPort) {
+				listeners = append(listeners, f[1])
+			}
+		}
+	}
+	if len(listeners) != 1 || listeners[0] != "0100007F:"+hexPort {
+		t.Errorf("credentials server listeners on port %s: %v, want only 127.0.0.1", port, listeners)
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || ipn.IP.To4() == nil {
+			continue
+		}
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort(ipn.IP.String(), port), time.Second); err == nil {
+			c.Close()
+			t.Errorf("credentials server reachable on %s", ipn.IP)
+		}
+	}
+}
+
+// procEnviron reads a process's environment.
+func procEnviron(t *testing.T, pid int) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatalf("read environment of %d: %v", pid, err)
+	}
+	return envMap(string(data))
+}
+
+func pidsWithEnv(t *testing.T, kv string) []int {
+	t.Helper()
+	var pids []int
+	forEachProcess(func(pid int, cmdline, environ []byte) {
+		for _, e := range bytes.Split(environ, []byte{0}) {
+			if string(e) == kv {
+				pids = append(pids, pid)
+			}
+		}
+	})
+	if len(pids) == 0 {
+		t.Fatalf("no process has %s", kv)
+	}
+	return pids
+}
+
+func forEachProcess(fn func(pid int, cmdline, environ []byte)) {
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		environ, _ := os.ReadFile("/proc/" + d.Name() + "/environ") // other users': unreadable
+		fn(pid, cmdline, environ)
+	}
+}
+
+// scanProcesses checks every process on the machine: no argv holds a
+// long-term secret, a session secret or token; no environment holds a
+// long-term secret.
+func (h *hygiene) scanProcesses() {
+	h.t.Helper()
+	seen := 0
+	forEachProcess(func(pid int, cmdline, environ []byte) {
+		seen++
+		for _, s := range longTerm() {
+			if bytes.Contains(cmdline, []byte(s)) || bytes.Contains(environ, []byte(s)) {
+				prog, _, _ := bytes.Cut(cmdline, []byte{0})
+				h.t.Errorf("process %d (%s) holds a long-term secret in its argv or environment", pid, prog)
+			}
+		}
+		for s := range h.sessions {
+			if bytes.Contains(cmdline, []byte(s)) {
+				h.t.Errorf("process %d has a session secret in its argv", pid)
+			}
+		}
+	})
+	if seen < 3 {
+		h.t.Fatalf("saw only %d processes in /proc", seen)
+	}
+}
+
+// importSentinel imports an aliyun CLI config holding the sentinel, with
+// --scrub, and uses the imported role.
+func (h *hygiene) importSentinel() {
+	t := h.t
+	t.Helper()
+	cliPath := h.path("home/.aliyun/config.json")
+	if err := os.MkdirAll(filepath.Dir(cliPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cli := `{"current": "legacy", "profiles": [
+	{"name": "legacy", "mode": "AK", "access_key_id": "` + sentinelKeyID + `", "access_key_secret": "` + sentinelSecret + `", "region_id": "cn-hangzhou"},
+	{"name": "legacyrole", "mode": "RamRoleArn", "access_key_id": "` + sentinelKeyID + `", "access_key_secret": "` + sentinelSecret + `", "ram_role_arn": "` + adminArn + `", "ram_session_name": "legacy", "region_id": "cn-hangzhou"}
+]}`
+	if err := os.WriteFile(cliPath, []byte(cli), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.ok(false, nil, "import", "--scrub")
+	h.collect("legacyrole")
+	after, err := os.ReadFile(cliPath)
+	if err != nil || bytes.Contains(after, []byte(sentinelSecret)) {
+		t.Fatalf("config.json after import --scrub still holds the secret (%v)", err)
+	}
+}
+
+// checkOutputs: no stderr (all of it --debug) holds any secret or token,
+// and no stdout of a command that does not deliver credentials does.
+func (h *hygiene) checkOutputs() {
+	t := h.t
+	t.Helper()
+	if len(h.sessions) < 8 {
+		t.Fatalf("only %d session values collected", len(h.sessions))
+	}
+	logs := strings.Join(h.stderrs, "\n")
+	if !strings.Contains(logs, "level=DEBUG") {
+		t.Fatal("--debug produced no debug log")
+	}
+	check := func(where, text string) {
+		for _, s := range longTerm() {
+			if strings.Contains(text, s) {
+				t.Errorf("%s holds a long-term secret:\n%s", where, text)
+			}
+		}
+		for s := range h.sessions {
+			if s != "" && strings.Contains(text, s) {
+				t.Errorf("%s holds a session secret or token:\n%s", where, text)
+			}
+		}
+		if m := stsToken.FindString(text); m != "" {
+			t.Errorf("%s holds a security token %.12s…:\n%s", where, m, text)
+		}
+		for _, tok := range h.serverTokens {
+			if strings.Contains(text, tok) {
+				t.Errorf("%s holds the credentials server token", where)
+			}
+		}
+		if strings.Contains(text, "panic") {
+			t.Errorf("%s shows a panic:\n%s", where, text)
+		}
+	}
+	for _, e := range h.stderrs {
+		check("stderr", e)
+	}
+	for _, o := range h.quietOut {
+		check("stdout", o)
+	}
+}
+
+// checkFiles walks the sandbox: outside the keychain directory no file
+// holds a secret (except the backup import --scrub announces), and every
+// file is 0600, every directory 0700.
+func (h *hygiene) checkFiles() {
+	t := h.t
+	t.Helper()
+	keys := h.path("keys")
+	var files []string
+	err := filepath.WalkDir(h.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(h.dir, path)
+		switch {
+		case path == h.dir:
+			return nil
+		case d.IsDir():
+			if info.Mode().Perm() != 0o700 {
+				t.Errorf("directory %s has mode %v, want 0700", rel, info.Mode().Perm())
+			}
+			return nil
+		case !info.Mode().IsRegular():
+			t.Errorf("unexpected %v %s", info.Mode().Type(), rel)
+			return nil
+		}
+		files = append(files, rel)
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("file %s has mode %v, want 0600", rel, info.Mode().Perm())
+		}
+		if strings.HasPrefix(path, keys+string(filepath.Separator)) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		backup := strings.Contains(filepath.Base(path), "config.json.alirole-backup-")
+		for _, s := range longTerm() {
+			if bytes.Contains(data, []byte(s)) && !backup {
+				t.Errorf("%s holds a long-term secret", rel)
+			}
+		}
+		for s := range h.sessions {
+			if s != "" && bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s holds a session secret or token", rel)
+			}
+		}
+		if stsToken.Match(data) {
+			t.Errorf("%s holds a security token", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	// Make sure the walk saw what alirole wrote.
+	for _, want := range []string{"xdg/alirole/config", "home/.cli-new/config.json", "home/.aliyun/config.json"} {
+		if i := sort.SearchStrings(files, want); i == len(files) || files[i] != want {
+			t.Errorf("%s missing from the sandbox: %v", want, files)
+		}
+	}
+	var locks, items int
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(f, "run/alirole/") && strings.HasSuffix(f, ".lock"):
+			locks++
+		case strings.HasPrefix(f, "keys/"):
+			items++
+		}
+	}
+	if locks == 0 || items == 0 {
+		t.Errorf("walk found %d lock files and %d keychain items: %v", locks, items, files)
+	}
+}
