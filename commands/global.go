@@ -27,6 +27,7 @@ func GlobalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "pass-cmd", Usage: "pass executable for the pass backend", EnvVars: []string{"ALIROLE_PASS_CMD"}},
 		&cli.StringFlag{Name: "file-dir", Usage: "directory of the encrypted file backend (passphrase from ALIROLE_FILE_PASSPHRASE or a terminal prompt)", EnvVars: []string{"ALIROLE_FILE_DIR"}, DefaultText: "~/.alirole/keys"},
 		&cli.StringFlag{Name: "sts-endpoint", Usage: "STS host[:port] for every role hop, overriding sts_endpoint/sts_region", EnvVars: []string{"ALIROLE_STS_ENDPOINT"}},
+		&cli.DurationFlag{Name: "sts-timeout", Usage: "give up on one STS request after this long (it is retried up to 4 times in all)", Value: 10 * time.Second, EnvVars: []string{"ALIROLE_STS_TIMEOUT"}},
 		&cli.DurationFlag{Name: "expiry-window", Usage: "reuse a cached session only while it has more than this left", Value: resolve.DefaultExpiryWindow, EnvVars: []string{"ALIROLE_EXPIRY_WINDOW"}},
 		&cli.BoolFlag{Name: "debug", Usage: "log each step to stderr (never secrets)", EnvVars: []string{"ALIROLE_DEBUG"}},
 	}
@@ -114,17 +115,22 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
+	// credentials-go bounds a whole request by connect + read timeout.
+	timeout := c.Duration("sts-timeout")
+	connect := min(5*time.Second, timeout/2)
 	return resolve.New(resolve.Options{
-		Config:       s.cfg,
-		Store:        s.store,
-		Now:          s.env.Now,
-		LockDir:      lockDir,
-		ExpiryWindow: c.Duration("expiry-window"),
-		NoCache:      c.Bool("no-cache"),
-		Refresh:      c.Bool("refresh"),
-		STSEndpoint:  c.String("sts-endpoint"),
-		SessionUser:  osUser(s.env.Getenv),
-		Log:          s.log,
+		Config:         s.cfg,
+		Store:          s.store,
+		Now:            s.env.Now,
+		LockDir:        lockDir,
+		ExpiryWindow:   c.Duration("expiry-window"),
+		NoCache:        c.Bool("no-cache"),
+		Refresh:        c.Bool("refresh"),
+		STSEndpoint:    c.String("sts-endpoint"),
+		SessionUser:    osUser(s.env.Getenv),
+		ConnectTimeout: connect,
+		ReadTimeout:    timeout - connect,
+		Log:            s.log,
 	})
 }
 

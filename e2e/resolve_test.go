@@ -248,3 +248,19 @@ func TestWrongSecretSaysAddAgain(t *testing.T) {
 		t.Fatalf("error leaks signing material:\n%s", r.stderr)
 	}
 }
+
+func TestSTSTimeoutFlag(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	emu.Inject(stsemu.Fault{Action: "AssumeRole", Latency: 5 * time.Second})
+	start := time.Now()
+	r := s.run(nil, "export", "--sts-timeout", "300ms", "admin")
+	if took := time.Since(start); r.code == 0 || took > 4*time.Second {
+		t.Fatalf("want a failure within the timeout budget, got %s after %s", r, took)
+	}
+	if !strings.Contains(r.stderr, "4 attempts") || !strings.Contains(r.stderr, adminArn) {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+}
