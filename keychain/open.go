@@ -242,6 +242,9 @@ func openBackend(b backend, o Options) (keyring.Keyring, error) {
 		file.inner = ring
 		return file, nil
 	}
+	if b.typ == keyring.SecretServiceBackend {
+		return secretServiceRing{Keyring: ring, collection: o.KeyringName, getenv: o.Getenv}, nil
+	}
 	return ring, nil
 }
 

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package keychain
+
+func collectionExists(func(string) string, string) (bool, error) {
+	return false, reason("only available on Linux")
+}
