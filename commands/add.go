@@ -52,7 +52,7 @@ func (e Env) add(c *cli.Context) error {
 		return err
 	}
 	if err := store.SetAccessKey(name, ak); err != nil {
-		return fmt.Errorf("store AccessKey for profile %q: %w", name, err)
+		return err // already names the profile
 	}
 	// Sessions made with the previous key must not outlive it.
 	cleared, err := clearDependents(cfg, store, name)
