@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
@@ -190,9 +191,13 @@ func (e Env) completeProfiles(c *cli.Context) {
 	}
 	names := cfg.Names()
 	sort.Strings(names)
+	// Buffered: a write per name is a system call per profile on every
+	// press of Tab.
+	out := bufio.NewWriter(e.Stdout)
 	for _, n := range names {
-		fmt.Fprintln(e.Stdout, n)
+		fmt.Fprintln(out, n)
 	}
+	_ = out.Flush() // completion has nowhere to report a failed write
 }
 
 // timeLeft formats a remaining duration for humans.

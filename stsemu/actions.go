@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,11 +18,6 @@ const (
 	// sessionRetention bounds memory in long demo runs while keeping
 	// recently expired tokens recognisable (so they report Expired).
 	sessionRetention = 24 * time.Hour
-)
-
-var (
-	roleArnPattern     = regexp.MustCompile(`^acs:ram::([0-9]{12,16}):role/([A-Za-z0-9._-]{1,64})$`)
-	sessionNamePattern = regexp.MustCompile(`^[\w.@-]{2,64}$`)
 )
 
 type assumedRoleUser struct {
@@ -93,7 +87,7 @@ func (s *Server) assumeRole(p map[string]string, who *principal, rid string, fx 
 	if roleArn == "" {
 		return nil, errMissing("RoleArn")
 	}
-	m := roleArnPattern.FindStringSubmatch(roleArn)
+	m := patterns().roleArn.FindStringSubmatch(roleArn)
 	if m == nil {
 		return nil, badParam("RoleArn", "The parameter RoleArn is wrongly formed.")
 	}
@@ -115,7 +109,7 @@ func (s *Server) assumeRole(p map[string]string, who *principal, rid string, fx 
 	if name == "" {
 		return nil, errMissing("RoleSessionName")
 	}
-	if !sessionNamePattern.MatchString(name) {
+	if !patterns().sessionName.MatchString(name) {
 		return nil, badParam("RoleSessionName", "The parameter RoleSessionName is wrongly formed.")
 	}
 	duration, apiErr := parseDuration(p, maxSession(roleCopy))

@@ -8,7 +8,7 @@ import (
 // SetTrust replaces a role's trust policy at runtime. Sessions already
 // issued stay valid, as in RAM.
 func (s *Server) SetTrust(roleArn string, trust []Trust) error {
-	m := roleArnPattern.FindStringSubmatch(roleArn)
+	m := patterns().roleArn.FindStringSubmatch(roleArn)
 	if m == nil {
 		return fmt.Errorf("set trust: malformed role arn %q", roleArn)
 	}
@@ -30,7 +30,7 @@ func (s *Server) SetTrust(roleArn string, trust []Trust) error {
 // principal (case-insensitively). It fails when none did, so a typo in a
 // test cannot pass silently.
 func (s *Server) RemoveTrust(roleArn, principal string) error {
-	m := roleArnPattern.FindStringSubmatch(roleArn)
+	m := patterns().roleArn.FindStringSubmatch(roleArn)
 	if m == nil {
 		return fmt.Errorf("remove trust: malformed role arn %q", roleArn)
 	}

@@ -165,7 +165,7 @@ func (s *Server) ramTargetUser(who *principal, name string) (*User, *apiError) {
 		}
 		name = who.userName
 	}
-	if !userNamePattern.MatchString(name) {
+	if !patterns().userName.MatchString(name) {
 		return nil, newAPIError(http.StatusBadRequest, "InvalidParameter.UserName.InvalidChars", "The parameter - \"UserName\" contains invalid chars.")
 	}
 	for ai := range s.world.Accounts {

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -136,14 +135,6 @@ func RootARN(accountID string) string {
 	return "acs:ram::" + accountID + ":root"
 }
 
-var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12,16}$`)
-	userNamePattern  = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
-	roleNamePattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-	externalIDChars  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	principalPattern = regexp.MustCompile(`^acs:ram::([0-9]{12,16}):(root|user/[^/]+|role/[^/]+)$`)
-)
-
 // ParseWorld decodes and validates a JSON world. Unknown fields are errors
 // so that a typo cannot silently weaken a trust policy.
 func ParseWorld(data []byte) (*World, error) {
@@ -186,7 +177,7 @@ func (w *World) Validate() error {
 	roleIDs := map[string]string{}
 	for ai, a := range w.Accounts {
 		where := fmt.Sprintf("accounts[%d] %q", ai, a.ID)
-		if !accountIDPattern.MatchString(a.ID) {
+		if !patterns().accountID.MatchString(a.ID) {
 			return fmt.Errorf("%s: account id must be 12-16 digits", where)
 		}
 		if accounts[a.ID] {
@@ -207,7 +198,7 @@ func validateUsers(where string, a Account, keyIDs map[string]string) error {
 	names := map[string]bool{}
 	for ui, u := range a.Users {
 		uw := fmt.Sprintf("%s: users[%d] %q", where, ui, u.Name)
-		if !userNamePattern.MatchString(u.Name) {
+		if !patterns().userName.MatchString(u.Name) {
 			return fmt.Errorf("%s: user name must be 1-64 of [A-Za-z0-9._@-]", uw)
 		}
 		if names[strings.ToLower(u.Name)] {
@@ -242,7 +233,7 @@ func validateRoles(where string, a Account, roleIDs map[string]string) error {
 	names := map[string]bool{}
 	for ri, r := range a.Roles {
 		rw := fmt.Sprintf("%s: roles[%d] %q", where, ri, r.Name)
-		if !roleNamePattern.MatchString(r.Name) {
+		if !patterns().roleName.MatchString(r.Name) {
 			return fmt.Errorf("%s: role name must be 1-64 of [A-Za-z0-9._-]", rw)
 		}
 		if names[strings.ToLower(r.Name)] {
@@ -270,7 +261,7 @@ func validateRoles(where string, a Account, roleIDs map[string]string) error {
 func validateTrust(where string, trust []Trust) error {
 	for ti, t := range trust {
 		tw := fmt.Sprintf("%s: trust[%d] %q", where, ti, t.Principal)
-		if !principalPattern.MatchString(t.Principal) {
+		if !patterns().principal.MatchString(t.Principal) {
 			return fmt.Errorf("%s: principal must be acs:ram::<account>:root, :user/<name> or :role/<name>", tw)
 		}
 		if t.ExternalID != "" && !validExternalID(t.ExternalID) {
@@ -299,7 +290,7 @@ func (w *World) validatePrincipals() error {
 	for _, a := range w.Accounts {
 		for _, r := range a.Roles {
 			for ti, t := range r.Trust {
-				m := principalPattern.FindStringSubmatch(t.Principal)
+				m := patterns().principal.FindStringSubmatch(t.Principal)
 				if !known[m[1]] || m[2] == "root" {
 					continue
 				}
@@ -316,7 +307,7 @@ func (w *World) validatePrincipals() error {
 // validExternalID checks 2-1224 of [\w+=,.@:/-] (RE2 caps repeat counts at
 // 1000, hence the separate length check).
 func validExternalID(s string) bool {
-	return len(s) >= 2 && len(s) <= 1224 && externalIDChars.MatchString(s)
+	return len(s) >= 2 && len(s) <= 1224 && patterns().externalIDChars.MatchString(s)
 }
 
 func isDigits(s string) bool {
