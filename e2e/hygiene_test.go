@@ -170,6 +170,17 @@ func TestSecretHygiene(t *testing.T) {
 	h.ok(false, nil, "setup-cli", "--cli-config", s.path("home/.cli-new/config.json"), "prod")
 	h.importSentinel()
 
+	// The sign-in URL is a secret of its own: stdout only, never stderr.
+	signin := []string{"ALIROLE_SIGNIN_URL=https://" + emu.Endpoint() + "/federation"}
+	if r := h.ok(true, signin, "login", "--stdout", "prod"); strings.Contains(r.stderr, "SigninToken") {
+		t.Errorf("login leaks the sign-in token to stderr:\n%s", r.stderr)
+	}
+	// alice already has two keys (RAM's limit), so rotate must fail and
+	// say so without showing either secret.
+	if r := h.run(false, []string{"ALIROLE_RAM_ENDPOINT=" + emu.Endpoint()}, "rotate", "alice"); r.code == 0 || !strings.Contains(r.stderr, "LimitExceeded") {
+		t.Errorf("rotate at the key limit: %s", r)
+	}
+
 	// Failures: a wrong secret, STS errors, a refused role.
 	h.fail("SignatureDoesNotMatch", "export", "wrongadmin")
 	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: auditArn, Status: 500})
