@@ -108,11 +108,17 @@ external_id = audit-ext-2026
 // newEmulator starts a fresh emulator for one test (its own call log).
 func newEmulator(t *testing.T) (*stsemu.Server, string) {
 	t.Helper()
-	srv, err := stsemu.New(testWorld(), stsemu.Options{CA: testCA})
+	return newEmulatorWith(t, testWorld())
+}
+
+// newEmulatorWith starts a fresh emulator with a world of the test's
+// choosing; every emulator's certificate comes from testCA.
+func newEmulatorWith(t *testing.T, world *stsemu.World) (*stsemu.Server, string) {
+	t.Helper()
+	srv, err := stsemu.New(world, stsemu.Options{CA: testCA})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := caPath
 	if err := srv.StartTLS("127.0.0.1:0", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +126,7 @@ func newEmulator(t *testing.T) (*stsemu.Server, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	return srv, ca
+	return srv, caPath
 }
 
 // sandbox is one user's machine: home, config, file keychain, lock dir.

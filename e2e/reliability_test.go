@@ -48,23 +48,6 @@ func twoChainWorld() *stsemu.World {
 	return w
 }
 
-// newEmulatorWith is newEmulator with a world of the test's choosing.
-func newEmulatorWith(t *testing.T, world *stsemu.World) (*stsemu.Server, string) {
-	t.Helper()
-	srv, err := stsemu.New(world, stsemu.Options{CA: testCA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartTLS("127.0.0.1:0", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartHTTP("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv, caPath
-}
-
 // checkExternal fails unless out is usable External JSON for a session.
 func checkExternal(t *testing.T, what, out string) externalJSON {
 	t.Helper()
