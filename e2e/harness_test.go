@@ -186,7 +186,17 @@ func (r result) String() string {
 // run runs alirole with the sandbox environment plus extra variables.
 func (s *sandbox) run(extra []string, args ...string) result {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	r, err := s.start(extra, 60*time.Second, args...)
+	if err != nil {
+		s.t.Fatalf("run alirole %v: %v", args, err)
+	}
+	return r
+}
+
+// start runs alirole and waits for it; err says only that it could not be
+// run at all. Safe from goroutines (it never calls t.Fatal).
+func (s *sandbox) start(extra []string, timeout time.Duration, args ...string) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append(append([]string{}, s.env...), extra...)
@@ -195,11 +205,9 @@ func (s *sandbox) run(extra []string, args ...string) result {
 	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		s.t.Fatalf("run alirole %v: %v", args, err)
+		code, err = ee.ExitCode(), nil
 	}
-	return result{out.String(), errb.String(), code}
+	return result{out.String(), errb.String(), code}, err
 }
 
 // ok runs alirole and fails the test unless it exits 0.

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"math/rand/v2"
 	"net"
@@ -548,21 +546,13 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// runQuiet is s.run for use from goroutines (no t.Fatal there).
+// runQuiet is s.run for use from goroutines (no t.Fatal there): a
+// failure to start shows as exit -1 with the reason in stderr.
 func runQuiet(s *sandbox, args ...string) result {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = s.env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1
-		errb.WriteString(err.Error())
+	r, err := s.start(nil, 90*time.Second, args...)
+	if err != nil {
+		r.code = -1
+		r.stderr += err.Error()
 	}
-	return result{out.String(), errb.String(), code}
+	return r
 }

@@ -83,21 +83,28 @@ func TestSessionBusProbe(t *testing.T) {
 	}
 
 	// Once something owns the name, the probe lets it through.
-	conn, err := dbus.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.Hello(); err != nil {
-		t.Fatal(err)
-	}
+	conn := dialBus(t, addr)
 	if _, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue); err != nil {
 		t.Fatal(err)
 	}
 	if err := checkSessionBus(getenv, "org.freedesktop.secrets", "missing"); err != nil {
 		t.Fatalf("probe with provider: %v", err)
 	}
+}
+
+// dialBus connects and authenticates to a test bus; closed at cleanup.
+func dialBus(t *testing.T, addr string) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

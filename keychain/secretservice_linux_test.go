@@ -30,17 +30,7 @@ func (failingSet) Set(keyring.Item) error { return errPromptDismissed }
 func TestSecretServiceMissingCollection(t *testing.T) {
 	addr := startSessionBus(t)
 	getenv := envMap(map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr})
-	conn, err := dbus.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.Hello(); err != nil {
-		t.Fatal(err)
-	}
+	conn := dialBus(t, addr)
 	fake := fakeSecrets{[]dbus.ObjectPath{secretsPath + "/collection/login", secretsPath + "/collection/alirole_2dwork_2e1"}}
 	if err := conn.Export(fake, secretsPath, "org.freedesktop.DBus.Properties"); err != nil {
 		t.Fatal(err)
@@ -57,7 +47,7 @@ func TestSecretServiceMissingCollection(t *testing.T) {
 
 	// A failed write to a collection that does not exist says why and
 	// what to do; other failures are passed on as they are.
-	err = secretServiceRing{Keyring: failingSet{}, collection: "alirole", getenv: getenv}.Set(keyring.Item{Key: "k"})
+	err := secretServiceRing{Keyring: failingSet{}, collection: "alirole", getenv: getenv}.Set(keyring.Item{Key: "k"})
 	if !errors.Is(err, errPromptDismissed) || !strings.Contains(err.Error(), `collection "alirole"`) || !strings.Contains(err.Error(), "--keyring-name") {
 		t.Errorf("missing collection: %v", err)
 	}
