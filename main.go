@@ -7,8 +7,6 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/alirole/alirole/commands"
 )
 
@@ -17,29 +15,7 @@ var version = ""
 
 func main() {
 	env := commands.SystemEnv()
-	app := &cli.App{
-		Name:                 "alirole",
-		Usage:                "Alibaba Cloud credentials from the OS keychain, through RAM role chains, to your tools",
-		Version:              buildVersion(),
-		EnableBashCompletion: true,
-		Flags:                commands.GlobalFlags(),
-		Commands: []*cli.Command{
-			commands.Add(env),
-			commands.Remove(env),
-			commands.List(env),
-			commands.Exec(env),
-			commands.Export(env),
-			commands.Clear(env),
-			commands.Whoami(env),
-			commands.Login(env),
-			commands.Rotate(env),
-			commands.SetupCLI(env),
-			commands.Import(env),
-			commands.Completion(env),
-			commands.Dev(env),
-		},
-	}
-	os.Exit(commands.Run(context.Background(), app, os.Args, env))
+	os.Exit(commands.Run(context.Background(), commands.App(env, buildVersion()), os.Args, env))
 }
 
 func buildVersion() string {

@@ -53,9 +53,10 @@ type options struct {
 	profLarge   bool
 	profCold    bool
 	sandboxDir  string
+	serve       bool
 	latency     time.Duration
 	only        string
-	noCgo       bool
+	goBuild     bool
 	out, errw   io.Writer
 }
 
@@ -66,7 +67,7 @@ func main() {
 	quick := fs.Bool("quick", false, "fewer runs (8 per row, 2 parallel rounds) for a fast look")
 	fs.StringVar(&o.ssKeyring, "ss-keyring", "alirole-bench", "Secret Service collection for the secret-service row (headless gnome-keyring: use login)")
 	fs.DurationVar(&o.latency, "latency", 50*time.Millisecond, "STS latency injected for the cold and parallel rows")
-	fs.BoolVar(&o.noCgo, "static", false, "build alirole with CGO_ENABLED=0 (a static binary) instead of go build's default")
+	fs.BoolVar(&o.goBuild, "gobuild", false, "build alirole with a plain go build (cgo on, docs generator in) instead of scripts/build, the release build")
 	fs.StringVar(&o.only, "only", "", "run only these row groups, comma separated (1,2,3,4)")
 	fs.BoolVar(&o.markdown, "markdown", false, "also print the table as Markdown")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "instead of the table, run the cache-hit export in-process and write a CPU profile here")
@@ -75,6 +76,7 @@ func main() {
 	fs.BoolVar(&o.profLarge, "profile-large", false, fmt.Sprintf("-cpuprofile with the %d-profile config", largeProfileCount))
 	fs.BoolVar(&o.profCold, "profile-cold", false, "-cpuprofile: clear the session cache before each iteration (in the profile as ClearSessions)")
 	fs.StringVar(&o.sandboxDir, "sandbox", "", "instead of the table, leave a warm file-backend sandbox in this new directory and print its environment (for perf, strace)")
+	fs.BoolVar(&o.serve, "serve", false, "with -sandbox: keep the emulator running (with -latency) until interrupted, for tracing cold runs")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
@@ -152,9 +154,9 @@ func run(o options) error {
 	}
 
 	fmt.Fprint(o.out, machine())
-	build := "go build (default cgo setting)"
-	if o.noCgo {
-		build = "CGO_ENABLED=0 go build"
+	build := "scripts/build (the release build: static, no docs generator)"
+	if o.goBuild {
+		build = "a plain go build (cgo on, docs generator in)"
 	}
 	fmt.Fprintf(o.out, "alirole built with %s; runs per row: %d; STS latency injected for cold rows: %s\n\n", build, o.runs, o.latency)
 	var rows []row
@@ -210,11 +212,11 @@ func (e *env) build() error {
 		return err
 	}
 	e.bin = filepath.Join(e.tmp, "alirole")
-	var buildEnv []string
-	if e.o.noCgo {
-		buildEnv = append(buildEnv, "CGO_ENABLED=0")
+	build := exec.Command(filepath.Join(root, "scripts", "build"), e.bin)
+	if e.o.goBuild {
+		build = exec.Command("go", "build", "-o", e.bin, ".")
 	}
-	if err := goBuild(root, e.bin, ".", buildEnv...); err != nil {
+	if err := runIn(build, root); err != nil {
 		return err
 	}
 	noopDir := filepath.Join(e.tmp, "noop")
@@ -228,7 +230,7 @@ func (e *env) build() error {
 		return fmt.Errorf("noop source: %w", err)
 	}
 	e.noop = filepath.Join(e.tmp, "noop-bin")
-	return goBuild(noopDir, e.noop, ".")
+	return runIn(exec.Command("go", "build", "-o", e.noop, "."), noopDir)
 }
 
 func moduleRoot() (string, error) {
@@ -243,14 +245,13 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-func goBuild(dir, out, pkg string, env ...string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+// runIn runs a build command in dir, with its output in the error.
+func runIn(cmd *exec.Cmd, dir string) error {
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
 	var errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &errb, &errb
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s in %s: %w\n%s", pkg, dir, err, errb.String())
+		return fmt.Errorf("%s in %s: %w\n%s", strings.Join(cmd.Args, " "), dir, err, errb.String())
 	}
 	return nil
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -15,6 +17,7 @@ import (
 	"github.com/alirole/alirole/commands"
 	"github.com/alirole/alirole/keychain"
 	"github.com/alirole/alirole/prompt"
+	"github.com/alirole/alirole/stsemu"
 )
 
 // profile runs one alirole command line in-process, through the same
@@ -160,5 +163,13 @@ func (e *env) keepSandbox() error {
 	if err := os.WriteFile(filepath.Join(dir, "env"), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write env: %w", err)
 	}
+	if !e.o.serve {
+		return nil
+	}
+	e.emu.Inject(stsemu.Fault{Action: "AssumeRole", Latency: e.o.latency})
+	fmt.Fprintf(e.o.out, "# emulator at %s (AssumeRole latency %s); interrupt to stop\n", e.endpoint, e.o.latency)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
 	return nil
 }

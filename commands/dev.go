@@ -15,7 +15,7 @@ func Dev(e Env) *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
 		Usage: "developer tools (local STS emulator for offline demos and tests)",
-		Subcommands: []*cli.Command{docsCommand(e), {
+		Subcommands: []*cli.Command{{
 			Name:  "sts-emulator",
 			Usage: "serve a local STS (plus RAM AccessKey actions and console sign-in) that verifies signatures like the real one",
 			Description: "Serves AssumeRole and GetCallerIdentity on 127.0.0.1 over TLS with a CA it generates\n" +

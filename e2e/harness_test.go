@@ -20,10 +20,11 @@ import (
 // every emulator's certificate, and caPath (its PEM) is what both this
 // process and the alirole processes trust through SSL_CERT_FILE.
 var (
-	binPath    string
-	gocredPath string // gocred: a Go SDK program reading the environment
-	testCA     *stsemu.CA
-	caPath     string
+	binPath     string
+	gocredPath  string // gocred: a Go SDK program reading the environment
+	gendocsPath string // internal/gendocs: renders docs/ from the CLI definition
+	testCA      *stsemu.CA
+	caPath      string
 )
 
 func TestMain(m *testing.M) {
@@ -34,11 +35,18 @@ func TestMain(m *testing.M) {
 	}
 	binPath = filepath.Join(dir, "alirole")
 	gocredPath = filepath.Join(dir, "gocred")
-	for out, pkg := range map[string]string{binPath: "..", gocredPath: "./gocred"} {
-		build := exec.Command("go", "build", "-o", out, pkg)
+	gendocsPath = filepath.Join(dir, "gendocs")
+	// alirole is built as it ships (scripts/build); the helpers plainly.
+	builds := map[string][]string{
+		binPath:     {"../scripts/build", binPath},
+		gocredPath:  {"go", "build", "-o", gocredPath, "./gocred"},
+		gendocsPath: {"go", "build", "-o", gendocsPath, "../internal/gendocs"},
+	}
+	for out, argv := range builds {
+		build := exec.Command(argv[0], argv[1:]...)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build", pkg+":", err)
+			fmt.Fprintln(os.Stderr, "build", out+":", err)
 			os.Exit(2)
 		}
 	}
