@@ -114,13 +114,14 @@ func (s *sandbox) commandsEnv() commands.Env {
 		Args:   nil,
 		Stdin:  strings.NewReader(""),
 		Stdout: io.Discard, Stderr: io.Discard,
-		Getenv:      getenv,
-		Environ:     func() []string { return append([]string(nil), s.env...) },
-		Now:         time.Now,
-		TTY:         prompt.DefaultOpener,
-		Home:        filepath.Join(s.dir, "home"),
-		OpenKeyring: keychain.Open,
-		Executable:  os.Executable,
+		Getenv:           getenv,
+		Environ:          func() []string { return append([]string(nil), s.env...) },
+		Now:              time.Now,
+		TTY:              prompt.DefaultOpener,
+		Home:             filepath.Join(s.dir, "home"),
+		OpenKeyring:      keychain.Open,
+		OpenSessionCache: keychain.OpenSessionCache,
+		Executable:       os.Executable,
 	}
 }
 

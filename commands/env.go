@@ -31,6 +31,9 @@ type Env struct {
 	Home string
 	// OpenKeyring opens a keyring backend (replaced in tests).
 	OpenKeyring func(keychain.Options) (keyring.Keyring, error)
+	// OpenSessionCache opens the kernel-keyring session cache for the
+	// keychain the options describe (--session-cache keyctl).
+	OpenSessionCache func(keychain.Options) (keyring.Keyring, error)
 	// Executable is the absolute path of the running alirole binary.
 	Executable func() (string, error)
 }
@@ -42,6 +45,7 @@ func SystemEnv() Env {
 		Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
 		TTY: prompt.DefaultOpener, Home: home,
-		OpenKeyring: keychain.Open, Executable: os.Executable,
+		OpenKeyring: keychain.Open, OpenSessionCache: keychain.OpenSessionCache,
+		Executable: os.Executable,
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/keyring"
 	"github.com/urfave/cli/v2"
 
 	"github.com/alirole/alirole/config"
@@ -27,6 +28,7 @@ func GlobalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "pass-dir", Usage: "password store directory for the pass backend", EnvVars: []string{"ALIROLE_PASS_DIR"}},
 		&cli.StringFlag{Name: "pass-cmd", Usage: "pass executable for the pass backend", EnvVars: []string{"ALIROLE_PASS_CMD"}},
 		&cli.StringFlag{Name: "file-dir", Usage: "directory of the encrypted file backend (passphrase from ALIROLE_FILE_PASSPHRASE or a terminal prompt)", EnvVars: []string{"ALIROLE_FILE_DIR"}, DefaultText: "~/.alirole/keys"},
+		&cli.StringFlag{Name: "session-cache", Usage: "where STS sessions are cached: " + SessionCacheUsage, Value: keychain.SessionCacheKeyring, EnvVars: []string{"ALIROLE_SESSION_CACHE"}},
 		&cli.StringFlag{Name: "sts-endpoint", Usage: "STS host[:port] for every role hop, overriding sts_endpoint/sts_region", EnvVars: []string{"ALIROLE_STS_ENDPOINT"}},
 		&cli.DurationFlag{Name: "sts-timeout", Usage: "give up on one STS request after this long (it is retried up to 4 times in all)", Value: 10 * time.Second, EnvVars: []string{"ALIROLE_STS_TIMEOUT"}},
 		&cli.DurationFlag{Name: "expiry-window", Usage: "reuse a cached session only while it has more than this left", Value: resolve.DefaultExpiryWindow, EnvVars: []string{"ALIROLE_EXPIRY_WINDOW"}},
@@ -91,12 +93,37 @@ func (e Env) keychainOptions(c *cli.Context) keychain.Options {
 	}
 }
 
+// SessionCacheUsage explains the --session-cache values.
+const SessionCacheUsage = "keyring (beside the AccessKeys) or keyctl (the Linux kernel keyring: memory only, " +
+	"and a cache hit needs no file-backend passphrase)"
+
 func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
-	ring, err := e.OpenKeyring(e.keychainOptions(c))
+	opts := e.keychainOptions(c)
+	cache := c.String("session-cache")
+	if cache != keychain.SessionCacheKeyring && cache != keychain.SessionCacheKeyctl {
+		return nil, fmt.Errorf("invalid --session-cache %q: use %s", cache, strings.Join(keychain.SessionCacheNames(), " or "))
+	}
+	ring, err := e.OpenKeyring(opts)
 	if err != nil {
 		return nil, err
 	}
-	return keychain.New(ring), nil
+	if cache == keychain.SessionCacheKeyring {
+		store := keychain.New(ring)
+		// Sessions cached in the kernel keyring at other times go too when
+		// sessions are cleared (clear, and add/remove/rotate of a key).
+		store.ClearAlso(func() (keyring.Keyring, error) {
+			if !keychain.SessionCacheExists(opts) {
+				return nil, nil
+			}
+			return e.OpenSessionCache(opts)
+		})
+		return store, nil
+	}
+	sessions, err := e.OpenSessionCache(opts)
+	if err != nil {
+		return nil, err
+	}
+	return keychain.NewSplit(ring, sessions), nil
 }
 
 func (e Env) open(c *cli.Context) (*session, error) {

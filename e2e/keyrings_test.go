@@ -23,6 +23,8 @@ import (
 
 	"github.com/godbus/dbus"
 	"golang.org/x/sys/unix"
+
+	"github.com/alirole/alirole/keychain"
 )
 
 // secretServiceEnv is set by scripts/keyring-suite. It promises that
@@ -684,5 +686,75 @@ func TestKeyringUnavailable(t *testing.T) {
 				t.Errorf("stderr leaks the secret or a panic:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// ---- kernel keyring session cache ----
+
+// TestKeyringKeyctlSessionCache: with --session-cache keyctl the file
+// backend keeps the AccessKey in its encrypted file and the sessions in
+// the kernel keyring, so a cache hit needs no passphrase and no session
+// ever reaches the disk; clear empties the kernel keyring again.
+func TestKeyringKeyctlSessionCache(t *testing.T) {
+	if err := probeKeyctl(t); err != nil {
+		t.Skipf("the kernel keyring is not usable here: %v", err)
+	}
+	s, emu := ready(t)
+	name := keychain.SessionCacheName(keychain.Options{Backend: "file", FileDir: s.path("keys")})
+	t.Cleanup(func() {
+		if id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0); err == nil {
+			unix.KeyctlInt(unix.KEYCTL_CLEAR, id, 0, 0, 0)
+			unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0)
+		}
+	})
+	cache := "ALIROLE_SESSION_CACHE=keyctl"
+	noPassphrase := "ALIROLE_FILE_PASSPHRASE="
+
+	cold := s.run([]string{cache}, "export", "--format", "external", "prod")
+	if cold.code != 0 {
+		t.Fatalf("cold export: %s", cold)
+	}
+	if got := counts(emu); got != [3]int{1, 1, 0} {
+		t.Fatalf("AssumeRole calls after the cold export = %v, want admin and prod once", got)
+	}
+	if items := keyctlItems(t, name); len(items) != 2 {
+		t.Errorf("kernel keyring %s holds %q, want the admin and prod sessions", name, items)
+	}
+	files, err := os.ReadDir(s.path("keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f.Name(), "session") {
+			t.Errorf("session written to disk: %s", f.Name())
+		}
+	}
+
+	// Without the passphrase: served from the kernel keyring.
+	hit := s.run([]string{cache, noPassphrase}, "export", "--format", "external", "prod")
+	if hit.code != 0 {
+		t.Fatalf("cache hit without a passphrase: %s", hit)
+	}
+	if parseExternal(t, hit.stdout).AccessKeyID != parseExternal(t, cold.stdout).AccessKeyID {
+		t.Error("the cache hit returned another session")
+	}
+	if got := counts(emu); got != [3]int{1, 1, 0} {
+		t.Errorf("AssumeRole calls after the hit = %v, want none new", got)
+	}
+	if out := s.run([]string{cache, noPassphrase}, "list").stdout; !strings.Contains(out, "left") {
+		t.Errorf("list does not show the cached sessions:\n%s", out)
+	}
+
+	// The default cache does not see them; clear removes them.
+	if r := s.run([]string{noPassphrase}, "export", "prod"); r.code == 0 {
+		t.Errorf("the keyring cache served a session it never stored: %s", r)
+	}
+	s.ok("clear")
+	if items := keyctlItems(t, name); len(items) != 0 {
+		t.Errorf("clear left %q in the kernel keyring", items)
+	}
+	r := s.run([]string{cache, noPassphrase}, "export", "prod")
+	if r.code == 0 || !strings.Contains(r.stderr, "passphrase") {
+		t.Errorf("after clear, a run without the passphrase must need the AccessKey: %s", r)
 	}
 }

@@ -3,6 +3,8 @@
 package keychain
 
 import (
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/godbus/dbus"
@@ -32,17 +34,11 @@ func checkSessionBus(getenv func(string) string, service, missing string) error 
 }
 
 func probeBus(addr, service, missing string) error {
-	conn, err := dbus.Dial(addr)
+	conn, done, err := connectBus(addr)
 	if err != nil {
-		return reason("cannot reach the D-Bus session bus (%v)", err)
+		return reason("%v", err)
 	}
-	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		return reason("cannot authenticate to the D-Bus session bus (%v)", err)
-	}
-	if err := conn.Hello(); err != nil {
-		return reason("the D-Bus session bus refused the connection (%v)", err)
-	}
+	defer done()
 	bus := conn.BusObject()
 	var owned bool
 	if err := bus.Call("org.freedesktop.DBus.NameHasOwner", 0, service).Store(&owned); err != nil {
@@ -63,6 +59,35 @@ func probeBus(addr, service, missing string) error {
 	return reason("%s", missing)
 }
 
+// connectBus returns a connection to the bus at addr and what to call when
+// done with it. The bus the keyring library uses is the process's session
+// bus, which its package init has already connected: that shared
+// connection is reused (and left open) instead of paying for another
+// connect, authentication and Hello on every run. Any other address (tests
+// use private buses) gets a private connection.
+func connectBus(addr string) (conn *dbus.Conn, done func(), err error) {
+	if addr == os.Getenv("DBUS_SESSION_BUS_ADDRESS") {
+		conn, err := dbus.SessionBus()
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot reach the D-Bus session bus (%w)", err)
+		}
+		return conn, func() {}, nil
+	}
+	conn, err = dbus.Dial(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot reach the D-Bus session bus (%w)", err)
+	}
+	if err := conn.Auth(nil); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("cannot authenticate to the D-Bus session bus (%w)", err)
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("the D-Bus session bus refused the connection (%w)", err)
+	}
+	return conn, func() { conn.Close() }, nil
+}
+
 // checkKeyctl makes sure the kernel key retention service answers; it is
 // compiled out of some kernels and filtered by container seccomp profiles.
 func checkKeyctl() error {
@@ -70,4 +95,11 @@ func checkKeyctl() error {
 		return reason("the kernel keyring is not usable here (keyctl: %v)", err)
 	}
 	return nil
+}
+
+// keyctlKeyringExists tells whether the user keyring holds a keyring named
+// name (false too when keyctl is not usable).
+func keyctlKeyringExists(name string) bool {
+	_, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0)
+	return err == nil
 }

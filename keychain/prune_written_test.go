@@ -34,7 +34,7 @@ func TestPruneSkipsSessionsItWroteAndKnowsValid(t *testing.T) {
 			}
 			// Written by another process: this Store knows nothing of it.
 			other, _ := newMemStore()
-			other.ring = s.ring
+			other.ring, other.sessions = s.ring, s.sessions
 			if err := other.SetSession(stale, stsSession("dev", t0.Add(-time.Minute))); err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +51,7 @@ func TestPruneSkipsSessionsItWroteAndKnowsValid(t *testing.T) {
 			if n != tt.wantPruned || ring.gets != 1 {
 				t.Fatalf("PruneExpired = %d with %d reads; want %d pruned, 1 read (the other process's item)", n, ring.gets, tt.wantPruned)
 			}
-			keys, err := s.sessionKeys("dev")
+			keys, err := sessionKeys(s.sessions, "dev")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +74,7 @@ func TestPruneForgetsRemovedSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := newMemStore()
-	other.ring = s.ring
+	other.ring, other.sessions = s.ring, s.sessions
 	if err := other.SetSession(key, stsSession("dev", t0.Add(-time.Hour))); err != nil {
 		t.Fatal(err)
 	}

@@ -36,17 +36,11 @@ func collectionExists(getenv func(string) string, name string) (bool, error) {
 }
 
 func findCollection(addr, name string) (bool, error) {
-	conn, err := dbus.Dial(addr)
+	conn, done, err := connectBus(addr)
 	if err != nil {
 		return false, err
 	}
-	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		return false, err
-	}
-	if err := conn.Hello(); err != nil {
-		return false, err
-	}
+	defer done()
 	var v dbus.Variant
 	err = conn.Object(secretsService, secretsPath).
 		Call("org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)

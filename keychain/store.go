@@ -51,9 +51,15 @@ type SessionEntry struct {
 	Err     error
 }
 
-// Store keeps access keys and sessions in a keyring.
+// Store keeps access keys in a keyring, and sessions in the same keyring
+// or, when split, in a keyring of their own (see NewSplit).
 type Store struct {
-	ring keyring.Keyring
+	ring     keyring.Keyring
+	sessions keyring.Keyring
+	split    bool // sessions is not ring (keyrings need not be comparable)
+	// alsoClear opens another place sessions may have been cached in (nil
+	// keyring: none), for ClearSessions; see ClearAlso.
+	alsoClear func() (keyring.Keyring, error)
 
 	mu sync.Mutex
 	// written holds the expiry of each session stored through this Store,
@@ -65,7 +71,21 @@ type Store struct {
 
 // New returns a Store over ring (as returned by Open, or an in-memory
 // keyring in tests).
-func New(ring keyring.Keyring) *Store { return &Store{ring: ring} }
+func New(ring keyring.Keyring) *Store { return &Store{ring: ring, sessions: ring} }
+
+// NewSplit returns a Store that keeps access keys in ring and sessions in
+// sessions (the kernel keyring session cache, see OpenSessionCache).
+// ClearSessions clears both, so that sessions cached before the split
+// cannot outlive a rotated or removed key.
+func NewSplit(ring, sessions keyring.Keyring) *Store {
+	return &Store{ring: ring, sessions: sessions, split: true}
+}
+
+// ClearAlso makes ClearSessions also clear the sessions in the keyring
+// open returns (nil: there is none), such as a kernel-keyring session cache
+// used at other times: sessions made with a key that is removed or rotated
+// must not survive anywhere.
+func (s *Store) ClearAlso(open func() (keyring.Keyring, error)) { s.alsoClear = open }
 
 // ValidProfileName reports whether name can be used as a profile name:
 // letters, digits and "_.@-".
@@ -160,7 +180,7 @@ func (s *Store) RemoveAccessKey(profile string) error {
 	if err := checkProfile(profile); err != nil {
 		return err
 	}
-	if err := s.removeExisting(profile); err != nil {
+	if err := s.removeExisting(s.ring, profile); err != nil {
 		return fmt.Errorf("remove access key for profile %q: %w", profile, err)
 	}
 	return nil
@@ -172,7 +192,7 @@ func (s *Store) HasAccessKey(profile string) (bool, error) {
 	if err := checkProfile(profile); err != nil {
 		return false, err
 	}
-	keys, err := s.keys()
+	keys, err := keysOf(s.ring)
 	if err != nil {
 		return false, err
 	}
@@ -181,7 +201,7 @@ func (s *Store) HasAccessKey(profile string) (bool, error) {
 
 // Profiles lists, sorted, the profiles that have a stored access key.
 func (s *Store) Profiles() ([]string, error) {
-	keys, err := s.keys()
+	keys, err := keysOf(s.ring)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +251,7 @@ func (s *Store) Session(key string) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	item, err := s.ring.Get(key)
+	item, err := s.sessions.Get(key)
 	if err != nil {
 		return Session{}, fmt.Errorf("session %s: %w", key, mapGetError(err))
 	}
@@ -317,7 +337,7 @@ func (s *Store) SetSession(key string, sess Session) error {
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
-	err = s.ring.Set(keyring.Item{
+	err = s.sessions.Set(keyring.Item{
 		Key:                       key,
 		Data:                      data,
 		Label:                     "alirole session for profile " + profile,
@@ -341,15 +361,15 @@ func (s *Store) RemoveSession(key string) error {
 	if _, err := parseSessionKey(key); err != nil {
 		return err
 	}
-	if err := s.removeExisting(key); err != nil {
+	if err := s.removeExisting(s.sessions, key); err != nil {
 		return fmt.Errorf("remove session %s: %w", key, err)
 	}
 	return nil
 }
 
-// sessionKeys lists, sorted, the keys in the session namespace of profile
-// ("" = every profile), including malformed ones.
-func (s *Store) sessionKeys(profile string) ([]string, error) {
+// sessionKeys lists, sorted, the keys in ring's session namespace of
+// profile ("" = every profile), including malformed ones.
+func sessionKeys(ring keyring.Keyring, profile string) ([]string, error) {
 	prefix := sessionPrefix
 	if profile != "" {
 		if err := checkProfile(profile); err != nil {
@@ -357,7 +377,7 @@ func (s *Store) sessionKeys(profile string) ([]string, error) {
 		}
 		prefix += profile + ":"
 	}
-	keys, err := s.keys()
+	keys, err := keysOf(ring)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +393,7 @@ func (s *Store) sessionKeys(profile string) ([]string, error) {
 // Sessions lists the sessions of profile ("" = all), sorted by key. An item
 // that cannot be read is listed with Err set instead of failing the list.
 func (s *Store) Sessions(profile string) ([]SessionEntry, error) {
-	keys, err := s.sessionKeys(profile)
+	keys, err := sessionKeys(s.sessions, profile)
 	if err != nil {
 		return nil, err
 	}
@@ -403,18 +423,33 @@ func (s *Store) entry(k string) (SessionEntry, bool) {
 // many were removed. Items are not decrypted, so this works even when they
 // cannot be read.
 func (s *Store) ClearSessions(profile string) (int, error) {
-	keys, err := s.sessionKeys(profile)
-	if err != nil {
-		return 0, err
+	rings := []keyring.Keyring{s.sessions}
+	if s.split {
+		rings = append(rings, s.ring)
+	}
+	if s.alsoClear != nil {
+		other, err := s.alsoClear()
+		if err != nil {
+			return 0, fmt.Errorf("clear sessions: %w", err)
+		}
+		if other != nil {
+			rings = append(rings, other)
+		}
 	}
 	n := 0
-	for _, k := range keys {
-		removed, err := s.removeListed(k)
+	for _, ring := range rings {
+		keys, err := sessionKeys(ring, profile)
 		if err != nil {
-			return n, fmt.Errorf("clear sessions: remove %s: %w", k, err)
+			return n, err
 		}
-		if removed {
-			n++
+		for _, k := range keys {
+			removed, err := s.removeListed(ring, k)
+			if err != nil {
+				return n, fmt.Errorf("clear sessions: remove %s: %w", k, err)
+			}
+			if removed {
+				n++
+			}
 		}
 	}
 	return n, nil
@@ -430,7 +465,7 @@ func (s *Store) ClearSessions(profile string) (int, error) {
 // replacement is left for a later prune or for resolve, which drops
 // corrupt entries under its lock.
 func (s *Store) PruneExpired(profile string, now time.Time) (int, error) {
-	keys, err := s.sessionKeys(profile)
+	keys, err := sessionKeys(s.sessions, profile)
 	if err != nil {
 		return 0, err
 	}
@@ -449,7 +484,7 @@ func (s *Store) PruneExpired(profile string, now time.Time) (int, error) {
 		case e.Err == nil && e.Session.Credentials.ValidFor(now, 0):
 			continue
 		}
-		removed, err := s.removeListed(e.Key)
+		removed, err := s.removeListed(s.sessions, e.Key)
 		if err != nil {
 			return n, fmt.Errorf("prune sessions: remove %s: %w", e.Key, err)
 		}
@@ -469,8 +504,8 @@ func (s *Store) knownValid(key string, now time.Time) bool {
 	return ok && exp.After(now)
 }
 
-func (s *Store) keys() ([]string, error) {
-	keys, err := s.ring.Keys()
+func keysOf(ring keyring.Keyring) ([]string, error) {
+	keys, err := ring.Keys()
 	if err != nil {
 		return nil, fmt.Errorf("list keychain: %w", err)
 	}
@@ -481,15 +516,15 @@ func (s *Store) keys() ([]string, error) {
 // removeExisting removes key, or reports ErrNotFound. Existence is checked
 // by listing because some backends (secret-service) silently accept
 // removing a missing item.
-func (s *Store) removeExisting(key string) error {
-	keys, err := s.keys()
+func (s *Store) removeExisting(ring keyring.Keyring, key string) error {
+	keys, err := keysOf(ring)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(keys, key) {
 		return ErrNotFound
 	}
-	removed, err := s.removeListed(key)
+	removed, err := s.removeListed(ring, key)
 	if err != nil {
 		return err
 	}
@@ -501,11 +536,11 @@ func (s *Store) removeExisting(key string) error {
 
 // removeListed removes a key that was just listed; it having vanished in
 // the meantime (another alirole) is not an error.
-func (s *Store) removeListed(key string) (bool, error) {
+func (s *Store) removeListed(ring keyring.Keyring, key string) (bool, error) {
 	s.mu.Lock()
 	delete(s.written, key)
 	s.mu.Unlock()
-	err := s.ring.Remove(key)
+	err := ring.Remove(key)
 	if isNotFound(err) {
 		return false, nil
 	}

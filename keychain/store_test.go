@@ -472,3 +472,51 @@ func TestListingErrorsPropagate(t *testing.T) {
 		t.Errorf("PruneExpired err = %v", err)
 	}
 }
+
+// A split Store keeps sessions out of the access-key keyring, and its
+// ClearSessions also removes sessions cached there before the split.
+func TestSplitStore(t *testing.T) {
+	main, sessions := keyring.NewArrayKeyring(nil), keyring.NewArrayKeyring(nil)
+	// A session cached while sessions still lived with the keys.
+	before := SessionKey("dev", "old")
+	if err := New(main).SetSession(before, stsSession("dev", t0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSplit(main, sessions)
+	if err := s.SetAccessKey("dev", AccessKey{ID: "LTAI5tSplitKey", Secret: "split-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	key := SessionKey("dev", "hop")
+	if err := s.SetSession(key, stsSession("dev", t0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sessions.Get(key); err != nil {
+		t.Errorf("session not in the session keyring: %v", err)
+	}
+	if _, err := main.Get(key); err == nil {
+		t.Error("session also written to the access-key keyring")
+	}
+	if _, err := sessions.Get("dev"); err == nil {
+		t.Error("access key written to the session keyring")
+	}
+	if got, err := s.Session(key); err != nil || got.Credentials.AccessKeyID == "" {
+		t.Errorf("Session = %+v, %v", got, err)
+	}
+	if entries, err := s.Sessions(""); err != nil || len(entries) != 1 || entries[0].Key != key {
+		t.Errorf("Sessions lists %+v, %v; want only the split session", entries, err)
+	}
+	if profiles, err := s.Profiles(); err != nil || !slices.Equal(profiles, []string{"dev"}) {
+		t.Errorf("Profiles = %q, %v", profiles, err)
+	}
+	if n, err := s.ClearSessions("dev"); err != nil || n != 2 {
+		t.Fatalf("ClearSessions = %d, %v; want both sessions removed", n, err)
+	}
+	for name, ring := range map[string]keyring.Keyring{"session": sessions, "access-key": main} {
+		if keys, _ := sessionKeys(ring, ""); len(keys) != 0 {
+			t.Errorf("%s keyring still has %q", name, keys)
+		}
+	}
+	if _, err := s.AccessKey("dev"); err != nil {
+		t.Errorf("ClearSessions touched the access key: %v", err)
+	}
+}

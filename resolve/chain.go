@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aliyun/credentials-go/credentials/providers"
@@ -33,12 +34,15 @@ type node interface {
 type pipeline struct {
 	top  node
 	hops int
+	// writes tracks the hop sessions still being stored in the background.
+	writes *sync.WaitGroup
 }
 
 // build turns a chain (root first) into linked nodes.
 func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipeline, error) {
 	root := chain[0]
 	secrets := &secretSet{}
+	writes := &sync.WaitGroup{}
 	src, err := r.source(root, secrets)
 	if err != nil {
 		return nil, err
@@ -54,9 +58,10 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 		if err != nil {
 			return nil, err
 		}
+		h.writes = writes
 		cur = h
 	}
-	return &pipeline{top: redacting{cur, secrets}, hops: hops}, nil
+	return &pipeline{top: redacting{cur, secrets}, hops: hops, writes: writes}, nil
 }
 
 // source builds the root link from a root profile.
@@ -225,6 +230,7 @@ type hopNode struct {
 	inner    *providers.RAMRoleARNCredentialsProvider
 	secrets  *secretSet
 	memo     *creds.Credentials
+	writes   *sync.WaitGroup
 }
 
 func (r *Resolver) newHop(ctx context.Context, p *config.Profile, prev node, rootProfile string, secrets *secretSet) (*hopNode, error) {
@@ -290,7 +296,12 @@ func (h *hopNode) get() (creds.Credentials, error) {
 	if err != nil {
 		return creds.Credentials{}, errf(h.prof.Name, "%w", err)
 	}
-	defer unlock()
+	unlockLater := false
+	defer func() {
+		if !unlockLater {
+			unlock()
+		}
+	}()
 	// Another process may have refreshed the session while we waited.
 	notBefore := time.Time{}
 	if o.Refresh {
@@ -307,13 +318,21 @@ func (h *hopNode) get() (creds.Credentials, error) {
 	if err != nil {
 		return c, err
 	}
+	// Storing the session (a key derivation per item with the file
+	// backend) overlaps the next hop's STS call; the lock is held until it
+	// is stored, so that waiting processes find it, and Resolve waits for
+	// every write before it returns.
+	unlockLater = true
 	sess := keychain.Session{Profile: h.prof.Name, RoleArn: h.prof.RamRoleArn, SessionName: h.r.sessionName(h.prof), Credentials: c, Created: o.Now()}
-	if err := o.Store.SetSession(h.key, sess); err != nil {
-		log.Warn("could not cache session", "err", err)
-	}
-	if n, err := o.Store.PruneExpired(h.prof.Name, o.Now()); err == nil && n > 0 {
-		log.Debug("removed expired sessions", "count", n)
-	}
+	h.writes.Go(func() {
+		defer unlock()
+		if err := o.Store.SetSession(h.key, sess); err != nil {
+			log.Warn("could not cache session", "err", err)
+		}
+		if n, err := o.Store.PruneExpired(h.prof.Name, o.Now()); err == nil && n > 0 {
+			log.Debug("removed expired sessions", "count", n)
+		}
+	})
 	return c, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/alirole/alirole/config"
@@ -97,6 +98,7 @@ func New(o Options) (*Resolver, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	o.Store = &serialStore{s: o.Store}
 	if o.LockDir == "" && !o.NoCache {
 		dir, err := DefaultLockDir(os.Getenv)
 		if err != nil {
@@ -131,6 +133,7 @@ func (r *Resolver) Resolve(ctx context.Context, profile string) (Result, error) 
 	}
 	res.Hops = p.hops
 	c, err := p.top.get()
+	p.writes.Wait()
 	if err != nil {
 		return Result{}, err
 	}
@@ -152,4 +155,42 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // errf builds an error for a profile, keeping the chain of causes.
 func errf(profile string, format string, args ...any) error {
 	return fmt.Errorf("profile %q: "+format, append([]any{profile}, args...)...)
+}
+
+// serialStore makes one keychain call at a time: hop sessions are stored in
+// the background while the resolution goes on, and not every keyring
+// backend is safe for concurrent use.
+type serialStore struct {
+	mu sync.Mutex
+	s  Store
+}
+
+func (t *serialStore) AccessKey(profile string) (keychain.AccessKey, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.AccessKey(profile)
+}
+
+func (t *serialStore) Session(key string) (keychain.Session, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.Session(key)
+}
+
+func (t *serialStore) SetSession(key string, s keychain.Session) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.SetSession(key, s)
+}
+
+func (t *serialStore) RemoveSession(key string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.RemoveSession(key)
+}
+
+func (t *serialStore) PruneExpired(profile string, now time.Time) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.PruneExpired(profile, now)
 }
