@@ -56,9 +56,8 @@ type SessionEntry struct {
 type Store struct {
 	ring     keyring.Keyring
 	sessions keyring.Keyring
-	split    bool // sessions is not ring (keyrings need not be comparable)
 	// alsoClear opens another place sessions may have been cached in (nil
-	// keyring: none), for ClearSessions; see ClearAlso.
+	// keyring: none), for ClearSessions; see NewSplit and ClearAlso.
 	alsoClear func() (keyring.Keyring, error)
 
 	mu sync.Mutex
@@ -78,13 +77,15 @@ func New(ring keyring.Keyring) *Store { return &Store{ring: ring, sessions: ring
 // ClearSessions clears both, so that sessions cached before the split
 // cannot outlive a rotated or removed key.
 func NewSplit(ring, sessions keyring.Keyring) *Store {
-	return &Store{ring: ring, sessions: sessions, split: true}
+	s := &Store{ring: ring, sessions: sessions}
+	s.ClearAlso(func() (keyring.Keyring, error) { return ring, nil })
+	return s
 }
 
 // ClearAlso makes ClearSessions also clear the sessions in the keyring
 // open returns (nil: there is none), such as a kernel-keyring session cache
 // used at other times: sessions made with a key that is removed or rotated
-// must not survive anywhere.
+// must not survive anywhere. It replaces what NewSplit set.
 func (s *Store) ClearAlso(open func() (keyring.Keyring, error)) { s.alsoClear = open }
 
 // ValidProfileName reports whether name can be used as a profile name:
@@ -424,9 +425,6 @@ func (s *Store) entry(k string) (SessionEntry, bool) {
 // cannot be read.
 func (s *Store) ClearSessions(profile string) (int, error) {
 	rings := []keyring.Keyring{s.sessions}
-	if s.split {
-		rings = append(rings, s.ring)
-	}
 	if s.alsoClear != nil {
 		other, err := s.alsoClear()
 		if err != nil {
