@@ -7,7 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/alirole/alirole/commands"
+	"github.com/alirole/alirole/internal/commands"
 )
 
 // version is set by -ldflags "-X main.version=..." in release builds.

@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alirole/alirole/internal/stsemu"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/stsemu"
 )
 
 // Targets from the performance issue.

@@ -14,10 +14,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/alirole/alirole/commands"
+	"github.com/alirole/alirole/internal/commands"
+	"github.com/alirole/alirole/internal/prompt"
+	"github.com/alirole/alirole/internal/stsemu"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/prompt"
-	"github.com/alirole/alirole/stsemu"
 )
 
 // profile runs one alirole command line in-process, through the same

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // The bench world: user alice and a chain of five roles, hop1 trusting

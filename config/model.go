@@ -1,6 +1,10 @@
 // Package config reads alirole's profile file: an INI file that names
 // profiles, how each gets its credentials and which roles it assumes. It holds
 // no secrets; long-term keys live in the keychain.
+//
+// It stays at the module root although nothing outside imports it: it is the
+// first stage of the data path (config → resolve → keychain → exec/shellenv),
+// and the root shows that path.
 package config
 
 import "time"

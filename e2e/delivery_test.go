@@ -14,7 +14,7 @@ import (
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // ready returns a sandbox with the 3-hop config and alice's key stored.

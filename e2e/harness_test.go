@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // binPath is the alirole binary built once for all tests; testCA signs

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // Long-term secrets that must never leave the keychain (and the files the

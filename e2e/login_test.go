@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // signinEnv points `alirole login` at the emulator's federation endpoint.

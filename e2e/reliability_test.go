@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // A second, independent chain in another account: bob -> ops.

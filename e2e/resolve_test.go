@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 type externalJSON struct {

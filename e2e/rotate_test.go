@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/creds"
-	"github.com/alirole/alirole/identity"
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/identity"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 const spareKeyID = "LTAI5tAliceSpareKey00001"

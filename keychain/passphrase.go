@@ -6,7 +6,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/alirole/alirole/prompt"
+	"github.com/alirole/alirole/internal/prompt"
 )
 
 // PassphraseEnv holds the file backend's passphrase for unattended use.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/alirole/alirole/prompt"
+	"github.com/alirole/alirole/internal/prompt"
 )
 
 func failingOpener(t *testing.T) prompt.Opener {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/99designs/keyring"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // ErrNotFound is wrapped when the keychain has no such access key or session.

@@ -15,7 +15,7 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/alirole/alirole/config"
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/keychain"
 )
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alirole/alirole/internal/stsemu"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/stsemu"
 )
 
 // gatedStore holds back the write of one hop's session until the next

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // secretSet remembers every secret seen during one resolution, so that no

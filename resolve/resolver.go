@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/alirole/alirole/config"
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/keychain"
 )
 

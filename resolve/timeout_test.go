@@ -12,8 +12,8 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/stsemu"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/stsemu"
 )
 
 // A two-hop world: user base -> admin -> prod.

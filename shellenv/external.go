@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // Modes of the aliyun CLI's External credential JSON. The CLI loops forever

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // parseExternal decodes one External document strictly: a single line ending

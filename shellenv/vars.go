@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // Var is one environment variable to set.

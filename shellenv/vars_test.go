@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 var (

@@ -12,7 +12,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/alirole/alirole/commands"
+	"github.com/alirole/alirole/internal/commands"
 )
 
 func main() {

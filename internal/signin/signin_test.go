@@ -21,8 +21,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
 
-	"github.com/alirole/alirole/creds"
-	"github.com/alirole/alirole/stsemu"
+	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/stsemu"
 )
 
 // emulator starts an STS emulator with TLS and returns it, an HTTP client

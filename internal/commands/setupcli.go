@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/alirole/alirole/aliyuncli"
+	"github.com/alirole/alirole/internal/aliyuncli"
 )
 
 // credentials-go ≥ 1.4.10 copies what an External command printed into

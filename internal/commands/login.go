@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/alirole/alirole/config"
-	"github.com/alirole/alirole/signin"
+	"github.com/alirole/alirole/internal/signin"
 )
 
 // Login is `alirole login PROFILE`.

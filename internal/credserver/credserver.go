@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // Source returns current credentials. It is called with a context that is

@@ -7,8 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/alirole/alirole/internal/prompt"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/prompt"
 )
 
 // Remove is `alirole remove PROFILE`.

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 // Federation endpoints and their consoles.

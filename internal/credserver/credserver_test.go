@@ -19,7 +19,7 @@ import (
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 
-	"github.com/alirole/alirole/creds"
+	"github.com/alirole/alirole/internal/creds"
 )
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)

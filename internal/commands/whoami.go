@@ -7,8 +7,8 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 	"github.com/urfave/cli/v2"
 
-	"github.com/alirole/alirole/creds"
-	"github.com/alirole/alirole/identity"
+	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/identity"
 )
 
 // Whoami is `alirole whoami [PROFILE]`.

@@ -8,8 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/prompt"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/prompt"
 )
 
 // Add is `alirole add PROFILE`.

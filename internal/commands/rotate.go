@@ -7,10 +7,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/alirole/alirole/creds"
-	"github.com/alirole/alirole/identity"
+	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/identity"
+	"github.com/alirole/alirole/internal/ramkeys"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/ramkeys"
 )
 
 // Rotate is `alirole rotate PROFILE`.

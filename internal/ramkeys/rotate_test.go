@@ -10,8 +10,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
 
+	"github.com/alirole/alirole/internal/stsemu"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/stsemu"
 )
 
 var demoKey = keychain.AccessKey{ID: stsemu.DemoAccessKeyID, Secret: stsemu.DemoAccessKeySecret}

@@ -2,6 +2,12 @@
 // keychain, resolve, exec and shellenv. Every outside dependency (streams,
 // environment, clock, terminal, keyring) comes in through Env, so commands
 // run the same under tests as for users.
+//
+// It lives under internal/ rather than at the root: it is wiring, not part of
+// the data path. The root keeps only the packages a credential passes through
+// (config → resolve → keychain → exec/shellenv) and main.go; everything that
+// is not an API of its own (commands, the emulator, the aliyun CLI file
+// handling, prompts, RAM key rotation, console sign-in) sits under internal/.
 package commands
 
 import (
@@ -11,8 +17,8 @@ import (
 
 	"github.com/99designs/keyring"
 
+	"github.com/alirole/alirole/internal/prompt"
 	"github.com/alirole/alirole/keychain"
-	"github.com/alirole/alirole/prompt"
 )
 
 // Env is everything a command may touch outside the process.

@@ -7,9 +7,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/alirole/alirole/creds"
-	"github.com/alirole/alirole/credserver"
 	"github.com/alirole/alirole/exec"
+	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/credserver"
 	"github.com/alirole/alirole/resolve"
 	"github.com/alirole/alirole/shellenv"
 )

@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/alirole/alirole/aliyuncli"
 	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/aliyuncli"
 	"github.com/alirole/alirole/keychain"
 )
 
