@@ -2,8 +2,6 @@ package resolve
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -239,11 +237,7 @@ func (r *Resolver) newHop(ctx context.Context, p *config.Profile, prev node, roo
 		duration = time.Hour // STS's default when DurationSeconds is absent
 	}
 	sessionName := r.sessionName(p)
-	policySum := sha256.Sum256([]byte(p.Policy))
-	id := strings.Join([]string{
-		p.Name, p.RamRoleArn, sessionName, p.ExternalID,
-		hex.EncodeToString(policySum[:]), fmt.Sprint(int(duration.Seconds())), prev.identity(),
-	}, "\x00")
+	id := hopIdentity(p, sessionName, duration, prev.identity())
 	inner, err := providers.NewRAMRoleARNCredentialsProviderBuilder().
 		WithCredentialsProvider(sourceAdapter{prev}).
 		WithRoleArn(p.RamRoleArn).
