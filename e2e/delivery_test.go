@@ -15,6 +15,7 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/alirole/alirole/internal/stsemu"
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // ready returns a sandbox with the 3-hop config and alice's key stored.
@@ -250,13 +251,7 @@ func TestEvalExportInShells(t *testing.T) {
 		t.Fatalf("bash round trip:\n got %q\nwant %q", out, wantOut)
 	}
 
-	fish, err := exec.LookPath("fish")
-	if err != nil {
-		if requireClients() {
-			t.Fatal("fish is required here")
-		}
-		t.Skip("fish not installed")
-	}
+	fish := testkit.LookPath(t, "fish", "fish")
 	cmd = exec.Command(fish, "-c", `"$ALIROLE" export --format fish --region "$NASTY" prod | source; and printf '%s\n%s' "$ALIBABA_CLOUD_SECURITY_TOKEN" "$ALICLOUD_REGION"`)
 	cmd.Env = append(append([]string{}, s.env...), "ALIROLE="+binPath, "NASTY="+nasty)
 	out, err = cmd.CombinedOutput()
@@ -269,14 +264,9 @@ func TestEvalExportInShells(t *testing.T) {
 // reads both the exec'd variables and the credentials server.
 func TestNodeClientReadsExecAndServer(t *testing.T) {
 	script, _ := filepath.Abs("node/print-credentials.js")
+	testkit.LookPath(t, "node", "node")
 	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@alicloud", "credentials")); err != nil {
-		if requireClients() {
-			t.Fatal("@alicloud/credentials is not installed (cd e2e/node && npm ci)")
-		}
-		t.Skip("npm client not installed: cd e2e/node && npm ci")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed")
+		testkit.Missing(t, "node", "@alicloud/credentials is not installed (cd e2e/node && npm ci)")
 	}
 	s, _ := ready(t)
 	want := jsonVars(t, s, "prod")

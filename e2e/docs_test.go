@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // TestGeneratedDocsAreCurrent keeps docs/ true to the CLI definition.
@@ -53,13 +55,7 @@ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _alirole; printf '%s\n' "${COMPREPLY[
 }
 
 func TestFishCompletion(t *testing.T) {
-	fish, err := exec.LookPath("fish")
-	if err != nil {
-		if requireClients() {
-			t.Fatal("fish is required here")
-		}
-		t.Skip("fish not installed")
-	}
+	fish := testkit.LookPath(t, "fish", "fish")
 	s := newSandbox(t, nil, "")
 	s.writeConfig(chainConfig)
 	cmd := exec.Command(fish, "-c", `alirole completion fish | source; complete -C "alirole exec "`)

@@ -236,7 +236,3 @@ func (s *sandbox) addAlice() {
 		s.t.Fatalf("add: %s", r)
 	}
 }
-
-// requireClients reports whether missing client tools must fail the test
-// (CI installs them) rather than skip it.
-func requireClients() bool { return os.Getenv("ALIROLE_REQUIRE_CLIENTS") != "" }

@@ -24,6 +24,7 @@ import (
 	"github.com/godbus/dbus"
 	"golang.org/x/sys/unix"
 
+	"github.com/alirole/alirole/internal/testkit"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -70,6 +71,7 @@ func ringBackends() []ringBackend {
 func TestKeyringBackends(t *testing.T) {
 	for _, b := range ringBackends() {
 		t.Run(b.name, func(t *testing.T) {
+			testkit.Uses(t, "keyring:"+b.name)
 			emu, ca := newEmulator(t)
 			s := newSandbox(t, emu, ca)
 			s.writeConfig(chainConfig)
@@ -258,15 +260,13 @@ func assertNoSecretAtRest(t *testing.T, dir string, secrets ...string) {
 	}
 }
 
-// needTools skips (or, where CI installs them, fails) without the programs.
-func needTools(t *testing.T, names ...string) {
+// needTools skips (or, where CI installs them, fails) without the programs
+// client needs.
+func needTools(t *testing.T, client string, names ...string) {
 	t.Helper()
 	for _, n := range names {
 		if _, err := exec.LookPath(n); err != nil {
-			if requireClients() {
-				t.Fatalf("%s is required here", n)
-			}
-			t.Skipf("%s not installed", n)
+			testkit.Missing(t, client, "%s not installed", n)
 		}
 	}
 }
@@ -343,7 +343,7 @@ func requireFile(t *testing.T, path string) {
 // ---- pass ----
 
 func preparePass(t *testing.T, s *sandbox) ringFixture {
-	needTools(t, "gpg", "gpgconf", "pass")
+	needTools(t, "keyring:pass", "gpg", "gpgconf", "pass")
 	gnupg := s.path("gnupg")
 	if err := os.Mkdir(gnupg, 0o700); err != nil {
 		t.Fatal(err)
@@ -404,7 +404,7 @@ func preparePass(t *testing.T, s *sandbox) ringFixture {
 
 func prepareKeyctl(t *testing.T, s *sandbox) ringFixture {
 	if err := probeKeyctl(t); err != nil {
-		t.Skipf("the kernel keyring is not usable here: %v", err)
+		testkit.Missing(t, "keyring:keyctl", "the kernel keyring is not usable here: %v", err)
 	}
 	// The user keyring is the real one of this uid: use a keyring of our
 	// own in it and unlink it afterwards.
@@ -596,7 +596,7 @@ func keyringDir() string {
 func prepareSecretService(t *testing.T, s *sandbox) ringFixture {
 	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
 	if os.Getenv(secretServiceEnv) == "" || addr == "" {
-		t.Skip("no throwaway Secret Service (scripts/keyring-suite provides one)")
+		testkit.Deferred(t, "keyring:secret-service", "scripts/keyring-suite, which provides a throwaway Secret Service")
 	}
 	c := dialSecretService(t, addr)
 	// A collection of our own, named the way users may name theirs
@@ -650,7 +650,7 @@ func TestKeyringUnavailable(t *testing.T) {
 			return []string{"PATH=" + emptyPath}, []string{"--backend", "pass", "--pass-dir", s.path("store")}
 		}, []string{"pass", `"pass" program is not installed`, "--backend"}},
 		{"pass/not-initialised", func(t *testing.T, s *sandbox) ([]string, []string) {
-			needTools(t, "pass")
+			needTools(t, "keyring:pass", "pass")
 			return nil, []string{"--backend", "pass", "--pass-dir", s.path("store")}
 		}, []string{"pass", "not initialised (run: pass init", "--backend"}},
 		{"secret-service/missing-collection", func(t *testing.T, s *sandbox) ([]string, []string) {
@@ -658,7 +658,7 @@ func TestKeyringUnavailable(t *testing.T) {
 			// password; headless, the prompt cannot be shown.
 			addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
 			if os.Getenv(secretServiceEnv) == "" || addr == "" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
-				t.Skip("needs the headless throwaway Secret Service of scripts/keyring-suite")
+				testkit.Deferred(t, "keyring:secret-service", "scripts/keyring-suite, which provides a headless throwaway Secret Service")
 			}
 			return []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}, []string{"--backend", "secret-service", "--keyring-name", "alirole-e2e-missing-" + randomHex(t, 6)}
 		}, []string{"secret-service", "collection", "--keyring-name"}},
@@ -697,8 +697,9 @@ func TestKeyringUnavailable(t *testing.T) {
 // ever reaches the disk; clear empties the kernel keyring again.
 func TestKeyringKeyctlSessionCache(t *testing.T) {
 	if err := probeKeyctl(t); err != nil {
-		t.Skipf("the kernel keyring is not usable here: %v", err)
+		testkit.Missing(t, "keyring:keyctl", "the kernel keyring is not usable here: %v", err)
 	}
+	testkit.Uses(t, "keyring:keyctl")
 	s, emu := ready(t)
 	name := keychain.SessionCacheName(keychain.Options{Backend: "file", FileDir: s.path("keys")})
 	t.Cleanup(func() {

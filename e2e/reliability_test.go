@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/alirole/alirole/internal/stsemu"
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // A second, independent chain in another account: bob -> ops.
@@ -59,6 +60,9 @@ func checkExternal(t *testing.T, what, out string) externalJSON {
 	}
 	return e
 }
+
+// privateBus stands for the address of a dbus-daemon of the test's own.
+const privateBus = "<private bus>"
 
 // TestKeychainUnavailable: a Secret Service that is not there (no bus, a
 // bus whose daemon died, a wedged bus, a bus without a keyring daemon)
@@ -105,16 +109,14 @@ func TestKeychainUnavailable(t *testing.T) {
 		{"socket missing", "unix:path=" + filepath.Join(dir, "nothing"), []string{"cannot reach the D-Bus session bus", "no such file"}},
 		{"daemon gone", "unix:path=" + stale, []string{"cannot reach the D-Bus session bus", "connection refused"}},
 		{"bus wedged", "unix:path=" + wedged, []string{"did not answer within"}},
-	}
-	if addr := startPrivateBus(t); addr != "" {
-		cases = append(cases, struct {
-			name, bus string
-			want      []string
-		}{"bus without keyring daemon", addr, []string{"no Secret Service provider"}})
+		{"bus without keyring daemon", privateBus, []string{"no Secret Service provider"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.bus == privateBus {
+				tc.bus = testkit.PrivateBus(t)
+			}
 			s := newSandbox(t, nil, "")
 			s.writeConfig(chainConfig)
 			env := []string{"ALIROLE_BACKEND=secret-service", "DBUS_SESSION_BUS_ADDRESS=" + tc.bus}
@@ -140,49 +142,6 @@ func TestKeychainUnavailable(t *testing.T) {
 	}
 }
 
-// startPrivateBus runs a dbus-daemon on which no keyring daemon is
-// running or activatable, or returns "" when there is none to run.
-func startPrivateBus(t *testing.T) string {
-	t.Helper()
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if requireClients() {
-			t.Fatal("dbus-daemon is required here")
-		}
-		return ""
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err = os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
-	var out lockedBuffer
-	cmd.Stdout = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	waitFor(t, &out, "\n")
-	return strings.TrimSpace(out.String())
-}
-
 // TestLockedSecretService: with alirole's items in a GNOME Keyring
 // collection that gets locked, commands fail saying so (nothing is
 // deleted, STS is not called), and once the keyring is unlocked again the
@@ -194,15 +153,10 @@ func TestLockedSecretService(t *testing.T) {
 		_, err = exec.LookPath("dbus-send")
 	}
 	if err != nil {
-		if requireClients() {
-			t.Fatal("gnome-keyring-daemon and dbus-send are required here")
-		}
-		t.Skip("gnome-keyring not installed")
+		testkit.Missing(t, "keyring:secret-service", "gnome-keyring-daemon and dbus-send are not installed")
 	}
-	bus := startPrivateBus(t)
-	if bus == "" {
-		t.Skip("dbus-daemon not installed")
-	}
+	testkit.Uses(t, "keyring:secret-service")
+	bus := testkit.PrivateBus(t)
 	dir := t.TempDir()
 	daemonEnv := []string{"DBUS_SESSION_BUS_ADDRESS=" + bus, "HOME=" + dir, "XDG_DATA_HOME=" + filepath.Join(dir, "data"), "XDG_RUNTIME_DIR=" + dir, "PATH=" + os.Getenv("PATH")}
 	// The keyring daemon, with the login keyring unlocked by its password.

@@ -3,9 +3,10 @@ package e2e
 import (
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // regexpLine reports whether any line of text matches pattern.
@@ -19,22 +20,7 @@ func regexpLine(text, pattern string) bool {
 	return false
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testkit.LockedBuffer
 
 // waitFor waits until the buffer contains want.
 func waitFor(t *testing.T, b *lockedBuffer, want string) {

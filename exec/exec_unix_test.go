@@ -10,12 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 func TestReplace(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
-		t.Skip("no /bin/sh")
+		testkit.Missing(t, "sh", "no /bin/sh")
 	}
+	testkit.Uses(t, "sh")
 	cmd := osexec.Command(testBinary(), "it's  $HOME")
 	cmd.Env = helperEnviron("replace")
 	var stdout, stderr bytes.Buffer

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 func TestRunExitCodes(t *testing.T) {
@@ -209,8 +211,9 @@ func TestRunEnvExact(t *testing.T) {
 func TestRunNilEnvIsEmpty(t *testing.T) {
 	envBin, err := LookPath("env", os.Environ())
 	if err != nil {
-		t.Skip("no env(1)")
+		testkit.Missing(t, "env", "no env(1)")
 	}
+	testkit.Uses(t, "env")
 	var out bytes.Buffer
 	code, err := Run(context.Background(), Spec{Path: envBin, Stdout: &out})
 	if err != nil || code != 0 {
@@ -371,8 +374,9 @@ func TestRunCtrlCReachesChildOnce(t *testing.T) {
 	cmd.Env = helperEnviron("wrap")
 	ptmx, err := pty.Start(cmd)
 	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
+		testkit.Missing(t, "pty", "no pseudo-terminal: %v", err)
 	}
+	testkit.Uses(t, "pty")
 	defer ptmx.Close()
 	timer := time.AfterFunc(15*time.Second, func() { _ = cmd.Process.Kill() })
 	defer timer.Stop()

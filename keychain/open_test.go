@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -89,8 +91,9 @@ func TestOpenPass(t *testing.T) {
 	}
 	fake, err := exec.LookPath("true")
 	if err != nil {
-		t.Skip("no true(1) to stand in for pass")
+		testkit.Missing(t, "true", "no true(1) to stand in for pass")
 	}
+	testkit.Uses(t, "true")
 	store := t.TempDir()
 	o := Options{Backend: "pass", PassCmd: fake, PassDir: store}
 	_, err = Open(o)

@@ -14,6 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/alirole/alirole/internal/prompt"
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 func failingOpener(t *testing.T) prompt.Opener {
@@ -61,8 +62,9 @@ func ptyOpener(t *testing.T) (prompt.Opener, func(label, typed string), *int) {
 	t.Helper()
 	master, slave, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pty: %v", err)
+		testkit.Missing(t, "pty", "no pseudo-terminal: %v", err)
 	}
+	testkit.Uses(t, "pty")
 	t.Cleanup(func() { _ = slave.Close(); _ = master.Close() })
 	opens := 0
 	open := func() (prompt.TTY, error) {

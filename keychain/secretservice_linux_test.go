@@ -7,6 +7,8 @@ import (
 
 	"github.com/99designs/keyring"
 	"github.com/godbus/dbus"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // fakeSecrets answers the Collections property like a Secret Service.
@@ -28,7 +30,7 @@ var errPromptDismissed = errors.New("Object does not exist at path “/”")
 func (failingSet) Set(keyring.Item) error { return errPromptDismissed }
 
 func TestSecretServiceMissingCollection(t *testing.T) {
-	addr := startSessionBus(t)
+	addr := testkit.PrivateBus(t)
 	getenv := envMap(map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr})
 	conn := dialBus(t, addr)
 	fake := fakeSecrets{[]dbus.ObjectPath{secretsPath + "/collection/login", secretsPath + "/collection/alirole_2dwork_2e1"}}

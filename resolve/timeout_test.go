@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/stsemu"
+	"github.com/alirole/alirole/internal/testkit"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -62,22 +62,7 @@ func newTestEmulator(t *testing.T) *stsemu.Server {
 }
 
 // syncBuffer collects debug logs written from the resolver.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.LockedBuffer
 
 type testSetup struct {
 	r      *Resolver

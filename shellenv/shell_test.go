@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // nastyValues are the byte strings every shell format must reproduce exactly.
@@ -101,11 +103,7 @@ func posixRoundTrip(t *testing.T, shell, value string) {
 
 func requireShell(t *testing.T, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed", name)
-	}
-	return path
+	return testkit.LookPath(t, name, name)
 }
 
 func TestRoundTripPOSIX(t *testing.T) {
@@ -200,7 +198,12 @@ func TestRoundTripFish(t *testing.T) {
 }
 
 func TestRoundTripPowerShell(t *testing.T) {
-	pwsh := requireShell(t, "pwsh")
+	pwsh, err := exec.LookPath("pwsh")
+	if err != nil {
+		// TestWriteFormats and TestWriteUnset still check the exact output.
+		testkit.Unsupported(t, "pwsh", "PowerShell is not installed (Debian does not package it; README, Development)")
+	}
+	testkit.Uses(t, "pwsh")
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DOTNET_CLI_TELEMETRY_OPTOUT=1", "POWERSHELL_TELEMETRY_OPTOUT=1"}
 	// Build one script for all values: pwsh starts slowly.
 	var vars []Var
@@ -234,10 +237,10 @@ func TestRoundTripPowerShell(t *testing.T) {
 // python-dotenv does not decode \$ and takes `\\"` for an escaped quote (see
 // quoteDotenv).
 func TestDotenvPythonDotenv(t *testing.T) {
-	python := requireShell(t, "python3")
+	python := testkit.LookPath(t, "python-dotenv", "python3")
 	env := []string{"PATH=" + os.Getenv("PATH"), "PYTHONIOENCODING=utf-8"}
 	if err := exec.Command(python, "-c", "import dotenv").Run(); err != nil {
-		t.Skip("python-dotenv not installed")
+		testkit.Missing(t, "python-dotenv", "python3 cannot import dotenv (Debian: python3-dotenv)")
 	}
 	var vars []Var
 	for i, v := range nastyValues {

@@ -20,6 +20,7 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -83,22 +84,7 @@ func (f *fakeSource) Source(ctx context.Context) (creds.Credentials, error) {
 }
 
 // syncBuffer collects log output from server goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.LockedBuffer
 
 type harness struct {
 	srv   *Server

@@ -3,38 +3,23 @@
 package prompt
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // lockedBuffer collects what the program writes to the terminal, as seen on
 // the pty master.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type lockedBuffer = testkit.LockedBuffer
 
 type fakeTerminal struct {
 	master *os.File
@@ -47,8 +32,9 @@ func newFakeTerminal(t *testing.T) *fakeTerminal {
 	t.Helper()
 	ptmx, slave, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pty available: %v", err)
+		testkit.Missing(t, "pty", "no pseudo-terminal: %v", err)
 	}
+	testkit.Uses(t, "pty")
 	master := pollable(t, ptmx)
 	ft := &fakeTerminal{master: master, slave: slave, out: &lockedBuffer{}, done: make(chan struct{})}
 	go func() {

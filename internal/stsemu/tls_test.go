@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/alirole/alirole/internal/testkit"
 )
 
 // TestStartTLSGeneratesCA checks the CA file a standalone client would use:
@@ -76,8 +78,9 @@ func TestStartTLSGeneratesCA(t *testing.T) {
 	defer srv6.Close()
 	ca6 := filepath.Join(t.TempDir(), "ca6.pem")
 	if err := srv6.StartTLS("[::1]:0", ca6); err != nil {
-		t.Skipf("no IPv6 loopback: %v", err)
+		testkit.Missing(t, "ipv6-loopback", "cannot listen on [::1]: %v", err)
 	}
+	testkit.Uses(t, "ipv6-loopback")
 	pem6, err := os.ReadFile(ca6)
 	if err != nil {
 		t.Fatal(err)
