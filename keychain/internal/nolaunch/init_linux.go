@@ -18,6 +18,13 @@ const probeTimeout = 2 * time.Second
 
 func init() {
 	addr := os.Getenv(envVar)
+	if !mayOpenBus(os.Getenv, os.Args[1:]) {
+		// No D-Bus backend can be opened in this run: keep keyring's init
+		// off the bus altogether, without probing it.
+		original = addr
+		_ = os.Setenv(envVar, placeholder)
+		return
+	}
 	if addr != "" && addr != "autolaunch:" {
 		if !answers(addr) {
 			original = addr

@@ -11,9 +11,20 @@
 //
 // The same happens when the session bus is set but does not answer a
 // handshake in time: godbus would otherwise wait for it forever at init.
+//
+// The keyring library registers its D-Bus backends (Secret Service,
+// KWallet) only if that connection at init succeeds (secretservice.go and
+// kwallet.go, func init, in 99designs/keyring v1.2.2), and offers no way to
+// register them later, so whether this run may use one has to be decided
+// here, before main parses its flags. When the backend is chosen and is not
+// a D-Bus one (--backend or ALIROLE_BACKEND, as the CLI reads them), the bus
+// is neither probed nor connected to.
 package nolaunch
 
-import "os"
+import (
+	"os"
+	"strings"
+)
 
 const (
 	envVar = "DBUS_SESSION_BUS_ADDRESS"
@@ -37,4 +48,47 @@ func Restore() {
 		return
 	}
 	_ = os.Unsetenv(envVar)
+}
+
+// busBackends are the backends that talk to the D-Bus session bus.
+var busBackends = []string{"secret-service", "kwallet"}
+
+// mayOpenBus reports whether a run with these arguments (without the
+// program name) and environment may open a D-Bus backend: unless the
+// global --backend flag or else ALIROLE_BACKEND names another backend, it
+// may. Only the flags before the command are read, as the CLI takes its
+// global flags there, and the scan stops at the first word it cannot place
+// (the command, or another flag's value): a guess errs towards the bus.
+func mayOpenBus(getenv func(string) string, args []string) bool {
+	backend, found := "", false
+	for i := 0; i < len(args) && !found; i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "backend" {
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				break
+			}
+			value = args[i+1]
+		}
+		backend, found = value, true
+	}
+	if !found {
+		backend = getenv("ALIROLE_BACKEND")
+	}
+	if backend == "" {
+		return true // the first usable backend, which may be a D-Bus one
+	}
+	for _, b := range busBackends {
+		if backend == b {
+			return true
+		}
+	}
+	// An unknown name fails in keychain.Open whatever the bus does.
+	return false
 }
