@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -38,7 +37,8 @@ type Options struct {
 	// Sleep waits between retries; it must return early with ctx's error
 	// when ctx is done (default: a timer).
 	Sleep func(ctx context.Context, d time.Duration) error
-	// LockDir holds the cross-process lock files (default: see DefaultLockDir).
+	// LockDir holds the cross-process lock files (see DefaultLockDir);
+	// required unless NoCache.
 	LockDir string
 	// ExpiryWindow, see DefaultExpiryWindow.
 	ExpiryWindow time.Duration
@@ -100,11 +100,9 @@ func New(o Options) (*Resolver, error) {
 	}
 	o.Store = &serialStore{s: o.Store}
 	if o.LockDir == "" && !o.NoCache {
-		dir, err := DefaultLockDir(os.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		o.LockDir = dir
+		// No default from the process environment: the caller's
+		// environment decides (see DefaultLockDir).
+		return nil, errors.New("resolve: no lock directory (Options.LockDir)")
 	}
 	return &Resolver{o: o}, nil
 }

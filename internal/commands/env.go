@@ -13,6 +13,7 @@ package commands
 import (
 	"io"
 	"os"
+	"os/user"
 	"time"
 
 	"github.com/99designs/keyring"
@@ -42,6 +43,9 @@ type Env struct {
 	OpenSessionCache func(keychain.Options) (keyring.Keyring, error)
 	// Executable is the absolute path of the running alirole binary.
 	Executable func() (string, error)
+	// CurrentUser returns the account running alirole (user.Current); nil
+	// falls back to $USER.
+	CurrentUser func() (*user.User, error)
 }
 
 // SystemEnv is the real process environment.
@@ -52,6 +56,6 @@ func SystemEnv() Env {
 		Getenv: os.Getenv, Environ: os.Environ, Now: time.Now,
 		TTY: prompt.DefaultOpener, Home: home,
 		OpenKeyring: keychain.Open, OpenSessionCache: keychain.OpenSessionCache,
-		Executable: os.Executable,
+		Executable: os.Executable, CurrentUser: user.Current,
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -68,7 +67,7 @@ func (e Env) configPath(c *cli.Context) string {
 
 // loadConfig reads the profile file and prints its warnings.
 func (e Env) loadConfig(c *cli.Context) (*config.Config, error) {
-	cfg, err := config.Load(e.configPath(c))
+	cfg, err := config.LoadWithOptions(e.configPath(c), config.Options{Home: e.Home})
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +89,7 @@ func (e Env) keychainOptions(c *cli.Context) keychain.Options {
 		PassCmd:     c.String("pass-cmd"),
 		FileDir:     fileDir,
 		Passphrase:  keychain.PassphraseFunc(e.Getenv, e.TTY),
+		Getenv:      e.Getenv,
 	}
 }
 
@@ -155,7 +155,7 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 		NoCache:        c.Bool("no-cache"),
 		Refresh:        c.Bool("refresh"),
 		STSEndpoint:    c.String("sts-endpoint"),
-		SessionUser:    osUser(s.env.Getenv),
+		SessionUser:    s.env.osUser(),
 		ConnectTimeout: connect,
 		ReadTimeout:    timeout - connect,
 		Log:            s.log,
@@ -186,11 +186,15 @@ func region(c *cli.Context, res resolve.Result) string {
 	return res.Region
 }
 
-func osUser(getenv func(string) string) string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
+// osUser names the user for the default RoleSessionName: the account
+// name, else $USER.
+func (e Env) osUser() string {
+	if e.CurrentUser != nil {
+		if u, err := e.CurrentUser(); err == nil && u.Username != "" {
+			return u.Username
+		}
 	}
-	return getenv("USER")
+	return e.Getenv("USER")
 }
 
 // profileArg returns the single PROFILE argument of a command.
@@ -212,7 +216,7 @@ func (e Env) completeProfiles(c *cli.Context) {
 	if c.NArg() > 0 {
 		return
 	}
-	cfg, err := config.Load(e.configPath(c))
+	cfg, err := config.LoadWithOptions(e.configPath(c), config.Options{Home: e.Home})
 	if err != nil {
 		return
 	}
