@@ -70,13 +70,20 @@ type Store struct {
 
 // New returns a Store over ring (as returned by Open, or an in-memory
 // keyring in tests).
-func New(ring keyring.Keyring) *Store { return &Store{ring: ring, sessions: ring} }
+// Its keyring calls are made one at a time (see serialRing), so a Store may
+// be used from several goroutines.
+func New(ring keyring.Keyring) *Store {
+	ring = serialise(&sync.Mutex{}, ring)
+	return &Store{ring: ring, sessions: ring}
+}
 
 // NewSplit returns a Store that keeps access keys in ring and sessions in
 // sessions (the kernel keyring session cache, see OpenSessionCache).
 // ClearSessions clears both, so that sessions cached before the split
 // cannot outlive a rotated or removed key.
 func NewSplit(ring, sessions keyring.Keyring) *Store {
+	mu := &sync.Mutex{}
+	ring, sessions = serialise(mu, ring), serialise(mu, sessions)
 	s := &Store{ring: ring, sessions: sessions}
 	s.ClearAlso(func() (keyring.Keyring, error) { return ring, nil })
 	return s

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/alirole/alirole/config"
@@ -15,7 +14,9 @@ import (
 )
 
 // Store is the part of the keychain resolve needs: the long-term AccessKeys
-// and the session cache. *keychain.Store implements it.
+// and the session cache. *keychain.Store implements it. It must be safe
+// for concurrent use (keychain.Store is): hop sessions are stored in the
+// background while the resolution goes on.
 type Store interface {
 	AccessKey(profile string) (keychain.AccessKey, error)
 	Session(key string) (keychain.Session, error)
@@ -98,7 +99,6 @@ func New(o Options) (*Resolver, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	o.Store = &serialStore{s: o.Store}
 	if o.LockDir == "" && !o.NoCache {
 		// No default from the process environment: the caller's
 		// environment decides (see DefaultLockDir).
@@ -155,40 +155,3 @@ func errf(profile string, format string, args ...any) error {
 	return fmt.Errorf("profile %q: "+format, append([]any{profile}, args...)...)
 }
 
-// serialStore makes one keychain call at a time: hop sessions are stored in
-// the background while the resolution goes on, and not every keyring
-// backend is safe for concurrent use.
-type serialStore struct {
-	mu sync.Mutex
-	s  Store
-}
-
-func (t *serialStore) AccessKey(profile string) (keychain.AccessKey, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.s.AccessKey(profile)
-}
-
-func (t *serialStore) Session(key string) (keychain.Session, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.s.Session(key)
-}
-
-func (t *serialStore) SetSession(key string, s keychain.Session) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.s.SetSession(key, s)
-}
-
-func (t *serialStore) RemoveSession(key string) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.s.RemoveSession(key)
-}
-
-func (t *serialStore) PruneExpired(profile string, now time.Time) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.s.PruneExpired(profile, now)
-}
