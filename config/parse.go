@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -312,7 +313,7 @@ func (b *builder) profile(sec *rawSection) *Profile {
 				p.EnableVPC = on
 			}
 		case keyCredentialSource:
-			if !contains(sourceKinds, v) {
+			if !slices.Contains(sourceKinds, v) {
 				b.errf(line, name, k, "unknown value %s; valid values are %s", quoteValue(v), strings.Join(sourceKinds, ", "))
 				sourceValid = false
 			} else {
@@ -645,13 +646,4 @@ func allBytes(s string, ok func(byte) bool) bool {
 	return true
 }
 
-func isKnownKey(k string) bool { return contains(knownKeys, k) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func isKnownKey(k string) bool { return slices.Contains(knownKeys, k) }

@@ -11,39 +11,39 @@ import (
 	"strings"
 )
 
-// LookPath resolves name the way execvp would, but with the PATH found in env
-// (the child's environment) instead of the parent's. A name containing a
-// slash is used as is. A match found through a relative PATH entry (such as
-// "" or ".") is refused: running ./name because PATH happens to include the
-// current directory is how planted binaries get executed.
-func LookPath(name string, env []string) (string, error) {
-	if name == "" {
-		return "", fmt.Errorf("%w: empty name", ErrNotFound)
+// finder holds the POSIX rules of LookPath: execvp's search, except that a
+// match through a relative PATH entry (such as "" or ".") is refused
+// rather than run because PATH happens to include the current directory.
+type finder struct{}
+
+func newFinder([]string) finder { return finder{} }
+
+func (finder) sameName(a, b string) bool { return a == b }
+
+func (finder) hasDir(name string) bool { return strings.Contains(name, "/") }
+
+func (finder) direct(name string) (string, error) {
+	if err := executable(name); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return "", fmt.Errorf("%w: %s", ErrNotFound, name)
+		}
+		return "", fmt.Errorf("command %s: %w", name, err)
 	}
-	if strings.Contains(name, "/") {
-		if err := executable(name); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return "", fmt.Errorf("%w: %s", ErrNotFound, name)
-			}
-			return "", fmt.Errorf("command %s: %w", name, err)
-		}
-		return name, nil
+	return name, nil
+}
+
+func (finder) inDir(dir, name string) (string, bool, error) {
+	if dir == "" {
+		dir = "." // POSIX: an empty entry is the current directory
 	}
-	path, _ := envValue(env, "PATH", func(a, b string) bool { return a == b })
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "." // POSIX: an empty entry is the current directory
-		}
-		candidate := filepath.Join(dir, name)
-		if executable(candidate) != nil {
-			continue
-		}
-		if !filepath.IsAbs(candidate) {
-			return "", fmt.Errorf("command %s found as %s through a relative PATH entry; refusing to run it (give ./%s to mean it)", name, candidate, name)
-		}
-		return candidate, nil
+	candidate := filepath.Join(dir, name)
+	if executable(candidate) != nil {
+		return "", false, nil
 	}
-	return "", fmt.Errorf("%w: %s", ErrNotFound, name)
+	if !filepath.IsAbs(candidate) {
+		return "", false, fmt.Errorf("command %s found as %s through a relative PATH entry; refusing to run it (give ./%s to mean it)", name, candidate, name)
+	}
+	return candidate, true, nil
 }
 
 var errNotExecutable = errors.New("not an executable file")

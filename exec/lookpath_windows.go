@@ -9,32 +9,30 @@ import (
 	"strings"
 )
 
-// LookPath resolves name with the Path and PATHEXT found in env (names
-// compared case-insensitively, as Windows does) instead of the parent's. A
-// name with a directory part is used as is, with PATHEXT extensions tried
-// when it has none. The current directory is not searched implicitly, unlike
-// cmd.exe: that is how planted binaries get executed.
-func LookPath(name string, env []string) (string, error) {
-	if name == "" {
-		return "", fmt.Errorf("%w: empty name", ErrNotFound)
-	}
-	exts := pathExts(env)
-	if strings.ContainsAny(name, `/\:`) {
-		if p, ok := findWithExt(name, exts); ok {
-			return p, nil
-		}
-		return "", fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	path, _ := envValue(env, "PATH", strings.EqualFold)
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" || !filepath.IsAbs(dir) {
-			continue
-		}
-		if p, ok := findWithExt(filepath.Join(dir, name), exts); ok {
-			return p, nil
-		}
+// finder holds the Windows rules of LookPath: Path and PATHEXT compared
+// case-insensitively, as Windows does, PATHEXT extensions tried, and the
+// current directory never searched implicitly, unlike cmd.exe.
+type finder struct{ exts []string }
+
+func newFinder(env []string) finder { return finder{exts: pathExts(env)} }
+
+func (finder) sameName(a, b string) bool { return strings.EqualFold(a, b) }
+
+func (finder) hasDir(name string) bool { return strings.ContainsAny(name, `/\:`) }
+
+func (f finder) direct(name string) (string, error) {
+	if p, ok := findWithExt(name, f.exts); ok {
+		return p, nil
 	}
 	return "", fmt.Errorf("%w: %s", ErrNotFound, name)
+}
+
+func (f finder) inDir(dir, name string) (string, bool, error) {
+	if dir == "" || !filepath.IsAbs(dir) {
+		return "", false, nil
+	}
+	p, ok := findWithExt(filepath.Join(dir, name), f.exts)
+	return p, ok, nil
 }
 
 func pathExts(env []string) []string {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/99designs/keyring"
@@ -311,12 +312,7 @@ func builtFor(t keyring.BackendType, goos string) bool {
 }
 
 func registered(t keyring.BackendType) bool {
-	for _, have := range keyring.AvailableBackends() {
-		if have == t {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(keyring.AvailableBackends(), t)
 }
 
 func passDir(o Options) string {

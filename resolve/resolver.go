@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/clock"
 	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/keychain"
 )
@@ -79,7 +80,7 @@ func New(o Options) (*Resolver, error) {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = clock.Sleep
 	}
 	if o.ExpiryWindow <= 0 {
 		o.ExpiryWindow = DefaultExpiryWindow
@@ -139,19 +140,7 @@ func (r *Resolver) Resolve(ctx context.Context, profile string) (Result, error) 
 	return res, nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // errf builds an error for a profile, keeping the chain of causes.
 func errf(profile string, format string, args ...any) error {
 	return fmt.Errorf("profile %q: "+format, append([]any{profile}, args...)...)
 }
-

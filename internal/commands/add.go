@@ -29,11 +29,7 @@ func Add(e Env) *cli.Command {
 }
 
 func (e Env) add(c *cli.Context) error {
-	name, err := profileArg(c)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig(c)
+	name, cfg, err := e.profileConfig(c)
 	if err != nil {
 		return err
 	}

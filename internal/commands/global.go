@@ -197,6 +197,20 @@ func (e Env) osUser() string {
 	return e.Getenv("USER")
 }
 
+// profileConfig returns a command's PROFILE argument and the loaded
+// config, for the commands that work on one profile of it.
+func (e Env) profileConfig(c *cli.Context) (string, *config.Config, error) {
+	name, err := profileArg(c)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, err := e.loadConfig(c)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, cfg, nil
+}
+
 // profileArg returns the single PROFILE argument of a command.
 func profileArg(c *cli.Context) (string, error) {
 	if c.NArg() < 1 {

@@ -26,11 +26,7 @@ func Remove(e Env) *cli.Command {
 }
 
 func (e Env) remove(c *cli.Context) error {
-	name, err := profileArg(c)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig(c)
+	name, cfg, err := e.profileConfig(c)
 	if err != nil {
 		return err
 	}

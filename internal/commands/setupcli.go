@@ -44,11 +44,7 @@ func (e Env) cliConfigPath(c *cli.Context, flag string) string {
 }
 
 func (e Env) setupCLI(c *cli.Context) error {
-	name, err := profileArg(c)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig(c)
+	name, cfg, err := e.profileConfig(c)
 	if err != nil {
 		return err
 	}

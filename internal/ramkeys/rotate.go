@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alirole/alirole/internal/clock"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -136,7 +137,7 @@ func Rotate(ctx context.Context, o Options, old keychain.AccessKey) (Result, err
 
 func (o Options) withDefaults() Options {
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = clock.Sleep
 	}
 	if o.Attempts <= 0 {
 		o.Attempts = DefaultAttempts
@@ -153,17 +154,6 @@ func (o Options) withDefaults() Options {
 func backoff(n int) time.Duration {
 	d := 250 * time.Millisecond << min(n, 5)
 	return min(d, 8*time.Second)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // createFailed explains a failed CreateAccessKey; nothing changed, except

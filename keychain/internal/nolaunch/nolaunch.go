@@ -23,6 +23,7 @@ package nolaunch
 
 import (
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -84,11 +85,6 @@ func mayOpenBus(getenv func(string) string, args []string) bool {
 	if backend == "" {
 		return true // the first usable backend, which may be a D-Bus one
 	}
-	for _, b := range busBackends {
-		if backend == b {
-			return true
-		}
-	}
 	// An unknown name fails in keychain.Open whatever the bus does.
-	return false
+	return slices.Contains(busBackends, backend)
 }
