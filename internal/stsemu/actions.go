@@ -83,56 +83,86 @@ func badParam(name, msg string) *apiError {
 }
 
 func (s *Server) assumeRole(p map[string]string, who *principal, rid string, fx effects) (any, *apiError) {
-	roleArn := p["RoleArn"]
-	if roleArn == "" {
-		return nil, errMissing("RoleArn")
-	}
-	m := patterns().roleArn.FindStringSubmatch(roleArn)
-	if m == nil {
-		return nil, badParam("RoleArn", "The parameter RoleArn is wrongly formed.")
-	}
-	accountID := m[1]
-	s.mu.Lock()
-	role := s.findRole(accountID, m[2])
-	var roleCopy Role
-	if role != nil {
-		roleCopy = *role
-		roleCopy.Trust = append([]Trust(nil), role.Trust...)
-	}
-	s.mu.Unlock()
-	if role == nil {
-		return nil, newAPIError(http.StatusNotFound, "EntityNotExist.Role", "The role not exists: "+roleArn+".")
-	}
-	canonicalArn := RoleARN(accountID, roleCopy.Name)
-
-	name := p["RoleSessionName"]
-	if name == "" {
-		return nil, errMissing("RoleSessionName")
-	}
-	if !patterns().sessionName.MatchString(name) {
-		return nil, badParam("RoleSessionName", "The parameter RoleSessionName is wrongly formed.")
-	}
-	duration, apiErr := parseDuration(p, maxSession(roleCopy))
+	role, accountID, canonicalArn, apiErr := s.lookupRole(p["RoleArn"])
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	if policy := p["Policy"]; policy != "" {
-		if apiErr := checkPolicy(policy); apiErr != nil {
-			return nil, apiErr
-		}
-	}
-	externalID := p["ExternalId"]
-	if externalID != "" && !validExternalID(externalID) {
-		return nil, badParam("ExternalId", "The parameter ExternalId is wrongly formed.")
+	req, apiErr := parseAssumeRole(p, role)
+	if apiErr != nil {
+		return nil, apiErr
 	}
 	if who.noSTS {
 		return nil, newAPIError(http.StatusForbidden, "NoPermission", noPermissionMessage+
 			" (emulator: "+who.arn+" lacks AliyunSTSAssumeRoleAccess)")
 	}
-	if apiErr := checkTrust(roleCopy.Trust, who, externalID, canonicalArn); apiErr != nil {
+	if apiErr := checkTrust(role.Trust, who, req.externalID, canonicalArn); apiErr != nil {
 		return nil, apiErr
 	}
+	sess, err := s.newSession(who.akID, accountID, role, req.sessionName, s.lifetime(req.duration, fx))
+	if err != nil {
+		return nil, newAPIError(http.StatusInternalServerError, "InternalError", "The request processing has failed due to some unknown error, exception or failure.")
+	}
+	return assumeRoleResult(rid, canonicalArn, req.sessionName, sess, fx), nil
+}
 
+// lookupRole parses a RoleArn and returns a copy of the role it names (the
+// caller reads it without the lock), its account and its canonical ARN.
+func (s *Server) lookupRole(roleArn string) (Role, string, string, *apiError) {
+	if roleArn == "" {
+		return Role{}, "", "", errMissing("RoleArn")
+	}
+	m := patterns().roleArn.FindStringSubmatch(roleArn)
+	if m == nil {
+		return Role{}, "", "", badParam("RoleArn", "The parameter RoleArn is wrongly formed.")
+	}
+	accountID := m[1]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	role := s.findRole(accountID, m[2])
+	if role == nil {
+		return Role{}, "", "", newAPIError(http.StatusNotFound, "EntityNotExist.Role", "The role not exists: "+roleArn+".")
+	}
+	roleCopy := *role
+	roleCopy.Trust = append([]Trust(nil), role.Trust...)
+	return roleCopy, accountID, RoleARN(accountID, roleCopy.Name), nil
+}
+
+// assumeRequest is what AssumeRole asks for besides the role.
+type assumeRequest struct {
+	sessionName string
+	duration    int // seconds
+	externalID  string
+}
+
+// parseAssumeRole checks RoleSessionName, DurationSeconds, Policy and
+// ExternalId, in the order STS reports them.
+func parseAssumeRole(p map[string]string, role Role) (assumeRequest, *apiError) {
+	name := p["RoleSessionName"]
+	if name == "" {
+		return assumeRequest{}, errMissing("RoleSessionName")
+	}
+	if !patterns().sessionName.MatchString(name) {
+		return assumeRequest{}, badParam("RoleSessionName", "The parameter RoleSessionName is wrongly formed.")
+	}
+	duration, apiErr := parseDuration(p, maxSession(role))
+	if apiErr != nil {
+		return assumeRequest{}, apiErr
+	}
+	if policy := p["Policy"]; policy != "" {
+		if apiErr := checkPolicy(policy); apiErr != nil {
+			return assumeRequest{}, apiErr
+		}
+	}
+	externalID := p["ExternalId"]
+	if externalID != "" && !validExternalID(externalID) {
+		return assumeRequest{}, badParam("ExternalId", "The parameter ExternalId is wrongly formed.")
+	}
+	return assumeRequest{sessionName: name, duration: duration, externalID: externalID}, nil
+}
+
+// lifetime is how long a session asked for duration seconds lives: as
+// asked, unless the server or a fault shortens every session.
+func (s *Server) lifetime(duration int, fx effects) time.Duration {
 	lifetime := time.Duration(duration) * time.Second
 	if s.tokenLifetime > 0 {
 		lifetime = s.tokenLifetime
@@ -140,10 +170,11 @@ func (s *Server) assumeRole(p map[string]string, who *principal, rid string, fx 
 	if fx.tokenLifetime > 0 {
 		lifetime = fx.tokenLifetime
 	}
-	sess, err := s.newSession(who.akID, accountID, roleCopy, name, lifetime)
-	if err != nil {
-		return nil, newAPIError(http.StatusInternalServerError, "InternalError", "The request processing has failed due to some unknown error, exception or failure.")
-	}
+	return lifetime
+}
+
+// assumeRoleResult is the AssumeRole answer for a new session.
+func assumeRoleResult(rid, canonicalArn, name string, sess *session, fx effects) assumeRoleResponse {
 	exp := sess.expires.UTC().Format(timestampLayout)
 	if fx.omitExpiration {
 		exp = ""
@@ -160,7 +191,7 @@ func (s *Server) assumeRole(p map[string]string, who *principal, rid string, fx 
 			SecurityToken:   sess.token,
 			Expiration:      exp,
 		},
-	}, nil
+	}
 }
 
 func parseDuration(p map[string]string, maxSeconds int) (int, *apiError) {
