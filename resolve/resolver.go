@@ -20,7 +20,10 @@ import (
 type Store interface {
 	AccessKey(profile string) (keychain.AccessKey, error)
 	Session(key string) (keychain.Session, error)
-	SetSession(key string, s keychain.Session) error
+	// Generation is read before a resolution reads anything, and
+	// SetSessionSince stores a fetched session only if it is still current.
+	Generation() (keychain.Generation, error)
+	SetSessionSince(gen keychain.Generation, key string, s keychain.Session) error
 	RemoveSession(key string) error
 	PruneExpired(profile string, now time.Time) (int, error)
 }
@@ -177,10 +180,16 @@ func (t *serialStore) Session(key string) (keychain.Session, error) {
 	return t.s.Session(key)
 }
 
-func (t *serialStore) SetSession(key string, s keychain.Session) error {
+func (t *serialStore) Generation() (keychain.Generation, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.s.SetSession(key, s)
+	return t.s.Generation()
+}
+
+func (t *serialStore) SetSessionSince(gen keychain.Generation, key string, s keychain.Session) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s.SetSessionSince(gen, key, s)
 }
 
 func (t *serialStore) RemoveSession(key string) error {
