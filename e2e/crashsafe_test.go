@@ -500,3 +500,81 @@ func TestClearDuringFetchCachesNothing(t *testing.T) {
 		})
 	}
 }
+
+// straceKill runs alirole under strace, killed (SIGKILL) at its first
+// write(2) to path, the way issue #11 reproduced the empty item.
+func (s *sandbox) straceKill(path string, args ...string) (killed bool, r result) {
+	s.t.Helper()
+	argv := append([]string{"-f", "-qq", "-o", "/dev/null", "-P", path, "-e", "trace=write,pwrite64,writev",
+		"-e", "inject=write,pwrite64,writev:signal=KILL:when=1", binPath}, args...)
+	cmd := exec.Command("strace", argv...)
+	cmd.Env = s.env
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	_ = cmd.Run()
+	// strace ends the way its tracee did: killed by the same signal.
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	killed = ws.Signaled() && ws.Signal() == syscall.SIGKILL
+	return killed, result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+// TestRotateKilledAtItemWrite is the deterministic form of the issue's
+// report: rotate killed at its first write to alice's item. The item is
+// never written in place any more, so a kill there cannot happen; a kill
+// at the first write of the staged copy leaves the old key stored, and it
+// still works because rotate deletes it only after the new one is stored.
+func TestRotateKilledAtItemWrite(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("strace"); err != nil {
+		if requireClients() {
+			t.Fatal("strace is not installed")
+		}
+		t.Skip("strace is not installed")
+	}
+	if err := exec.Command("strace", "-qq", "-o", "/dev/null", "true").Run(); err != nil {
+		t.Skipf("strace cannot trace here (ptrace not allowed?): %v", err)
+	}
+	s, emu := rotationSandbox(t, testWorld())
+	store := s.fileStore()
+	old, err := store.AccessKey("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Killed while writing the staged copy of the new key.
+	if killed, r := s.straceKill(s.path("keys/.~alirole-staging/items/alice"), "rotate", "alice"); !killed {
+		t.Fatalf("rotate was not killed at the staged write: %s", r)
+	}
+	got, err := store.AccessKey("alice")
+	if err != nil || got != old {
+		t.Fatalf("after the kill the keychain holds %v (err %v), want the old key", got.ID, err)
+	}
+	if err := stsCheck(emu, got.ID, got.Secret); err != nil {
+		t.Fatalf("the stored key no longer works: %v", err)
+	}
+	// The user deletes the new key that was never stored, as rotate's
+	// design leaves it (RAM allows two keys).
+	for _, k := range aliceKeys(emu) {
+		if k.ID != old.ID {
+			if err := (ramkeys.SDKClient{Endpoint: emu.Endpoint()}).DeleteAccessKey(context.Background(), old, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// A kill at the first write to the item file itself never comes: it
+	// is replaced by rename, so rotate completes.
+	if killed, r := s.straceKill(s.path("keys/alice"), "rotate", "alice"); killed || r.code != 0 {
+		t.Fatalf("rotate under a kill at the first write to the item: %s", r)
+	}
+	got, err = store.AccessKey("alice")
+	if err != nil || got == old {
+		t.Fatalf("after the rotate the keychain holds %v (err %v)", got.ID, err)
+	}
+	if err := stsCheck(emu, got.ID, got.Secret); err != nil {
+		t.Fatalf("the new key does not work: %v", err)
+	}
+	if left, _ := os.ReadDir(s.path("keys/.~alirole-staging/items")); len(left) != 0 {
+		t.Errorf("staging directory not cleaned by the successful rotate: %v", left)
+	}
+}
