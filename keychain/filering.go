@@ -124,7 +124,7 @@ func (r *fileRing) judge(skip string) passState {
 	if r.state != passUnknown {
 		return r.state
 	}
-	keys, err := r.inner.Keys()
+	keys, err := r.keys()
 	if err != nil {
 		return passUnknown
 	}
@@ -261,6 +261,10 @@ func (r *fileRing) Remove(key string) error {
 func (r *fileRing) Keys() ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.keys()
+}
+
+func (r *fileRing) keys() ([]string, error) {
 	keys, err := r.inner.Keys()
 	if err != nil {
 		return nil, err
