@@ -133,6 +133,7 @@ func (g fileGenerations) clear(fn func() error) error {
 	}
 	// The new generation is durable before any session is removed: a kill
 	// in between leaves sessions that no fetch begun earlier can add to.
+	atomicfile.CleanTemps(g.path) // under the exclusive lock: a killed clear's
 	if err := atomicfile.WriteFile(g.path, []byte(hex.EncodeToString(b[:])+"\n"), 0o600); err != nil {
 		return fmt.Errorf("session generation: %w", err)
 	}

@@ -694,6 +694,8 @@ func keepBackup(path string, data []byte) (string, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return "", fmt.Errorf("backup %s: %w", name, err)
 	}
+	// Under the caller's Lock, a temporary backup is a killed run's.
+	atomicfile.CleanTemps(name)
 	if err := atomicfile.WriteFile(name, data, 0o600); err != nil {
 		return "", fmt.Errorf("write backup: %w", err)
 	}

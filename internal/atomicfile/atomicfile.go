@@ -54,11 +54,10 @@ func Target(path string) (string, error) {
 }
 
 // WriteFile replaces path (through a symlink, see Target) with data, with
-// mode perm (not filtered by the umask). The directory must exist. After a
-// successful write, temporary files that killed writers of the same target
-// left behind are removed; callers that may run concurrently with another
-// writer of path must hold Lock(path), or a concurrent write may fail (it
-// never corrupts the file).
+// mode perm (not filtered by the umask). The directory must exist. On
+// failure the old content is left and the temporary file removed. Writers
+// that may run concurrently hold Lock(path), which also removes what killed
+// writers left (or call CleanTemps under a lock of their own).
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	return writeFile(path, data, perm, nil)
 }
@@ -100,11 +99,7 @@ func writeFile(path string, data []byte, perm fs.FileMode, beforeRename func(tmp
 			return err
 		}
 	}
-	if err = rename(tmp, target); err != nil {
-		return err
-	}
-	CleanTemps(target)
-	return nil
+	return rename(tmp, target)
 }
 
 // Replace moves the complete file src (written by someone else, such as a
@@ -154,8 +149,9 @@ func SyncDir(dir string) {
 }
 
 // CleanTemps removes the temporary files WriteFile made for target (after
-// symlinks) and a killed writer left behind. Call it only while holding
-// Lock for target, or after a write of one's own.
+// symlinks) that a killed writer left behind. Call it only under a lock
+// that excludes every other writer of target: a live writer's temporary
+// file would go too, failing its write.
 func CleanTemps(target string) {
 	dir := filepath.Dir(target)
 	entries, err := os.ReadDir(dir)

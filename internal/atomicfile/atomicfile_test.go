@@ -108,8 +108,8 @@ func TestWriteFileThroughSymlink(t *testing.T) {
 
 // TestKilledWriterLeavesOldContentAndNextWriteCleans kills a writer (this
 // test binary re-executed) with SIGKILL while it writes a large file: the
-// old content must survive whole, and the next write must remove the
-// temporary file the killed one left.
+// old content must survive whole, and the next writer, once it holds the
+// lock, removes the temporary files the killed ones left.
 func TestKilledWriterLeavesOldContentAndNextWriteCleans(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGKILL")
@@ -154,11 +154,14 @@ func TestKilledWriterLeavesOldContentAndNextWriteCleans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
+	if left := temps(t, dir); len(left) != 0 {
+		t.Fatalf("the lock of the next writer left the stale temporary files %v", left)
+	}
 	if err := WriteFile(path, []byte("next"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if left := temps(t, dir); len(left) != 0 {
-		t.Fatalf("the next write left the stale temporary files %v", left)
+	if got := read(t, path); got != "next" {
+		t.Fatalf("content %q", got)
 	}
 }
 
