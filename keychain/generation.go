@@ -127,6 +127,11 @@ func (g fileGenerations) clear(fn func() error) error {
 		return err
 	}
 	defer unlock()
+	// The lock directory is shared ground: never write through a link
+	// someone planted there.
+	if fi, err := os.Lstat(g.path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("session generation: %s is not a regular file; remove it", g.path)
+	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("session generation: %w", err)

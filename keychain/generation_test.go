@@ -2,6 +2,7 @@ package keychain
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -59,5 +60,27 @@ func TestGenerationWithinOneProcess(t *testing.T) {
 	err := s.SetSessionSince(gen, SessionKey("prod", "hop"), stsSession("prod", time.Now().Add(time.Hour)))
 	if !errors.Is(err, ErrStaleSession) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestGenerationRefusesPlantedLink: the generation file is never written
+// through a symlink (the lock directory may be shared ground).
+func TestGenerationRefusesPlantedLink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "sessions.generation")
+	if err := os.Symlink(victim, path); err != nil {
+		t.Skip(err)
+	}
+	s := New(keyring.NewArrayKeyring(nil))
+	s.ShareGenerations(path)
+	if _, err := s.ClearSessions(""); err == nil {
+		t.Fatal("ClearSessions wrote through a planted symlink")
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Fatalf("the link's target was overwritten: %q", b)
 	}
 }
