@@ -2,12 +2,15 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/alirole/alirole/internal/atomicfile"
 )
 
 // KeyValue is one "key = value" line for AppendProfile.
@@ -23,8 +26,9 @@ type KeyValue struct {
 // optional settings unconditionally. The new content must parse without
 // errors, otherwise nothing is written.
 //
-// The write is atomic (temp file, fsync, rename) but not locked: two
-// concurrent appends can lose one of them.
+// The edit holds the file's cross-process lock from read to write, so
+// concurrent alirole processes never lose each other's sections, and the
+// write is crash-safe (see package atomicfile).
 func AppendProfile(path, name string, keys []KeyValue) (created bool, err error) {
 	if msg := profileNameProblem(name); msg != "" {
 		return false, fmt.Errorf("add profile: %s", msg)
@@ -44,13 +48,16 @@ func AppendProfile(path, name string, keys []KeyValue) (created bool, err error)
 		lines = append(lines, kv)
 	}
 
+	unlock, err := atomicfile.Lock(context.Background(), path)
+	if err != nil {
+		return false, fmt.Errorf("add profile %q: %w", name, err)
+	}
+	defer unlock()
 	// Write through a symlink (dotfile managers link the config) instead of
 	// replacing the link with a regular file.
-	target := path
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if target, err = filepath.EvalSymlinks(path); err != nil {
-			return false, fmt.Errorf("add profile %q: resolve %s: %w", name, path, err)
-		}
+	target, err := atomicfile.Target(path)
+	if err != nil {
+		return false, fmt.Errorf("add profile %q: %w", name, err)
 	}
 
 	perm := fs.FileMode(0o600)
@@ -81,7 +88,7 @@ func AppendProfile(path, name string, keys []KeyValue) (created bool, err error)
 	if _, err := Parse(target, updated); err != nil {
 		return false, fmt.Errorf("add profile %q: refusing to write an invalid profile: %w", name, err)
 	}
-	if err := writeFileAtomic(target, updated, perm); err != nil {
+	if err := atomicfile.WriteFile(target, updated, perm); err != nil {
 		return false, fmt.Errorf("add profile %q: %w", name, err)
 	}
 	return true, nil
@@ -108,43 +115,4 @@ func appendSection(old []byte, name string, keys []KeyValue) []byte {
 		b.WriteString(kv.Key + " = " + kv.Value + eol)
 	}
 	return b.Bytes()
-}
-
-// writeFileAtomic replaces path with data so readers see either the old or
-// the new file, never a partial one, even after a crash.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temp file: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("replace %s: %w", path, err)
-	}
-	// Persist the rename itself; not every platform can sync a directory,
-	// and the data is already safe, so a failure here is not reported.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,4 +201,31 @@ func TestAppendProfileThroughSymlink(t *testing.T) {
 	if got := string(readFile(t, real)); got != "[profile a]\n\n[profile b]\nsource_profile = a\n" {
 		t.Errorf("target %q", got)
 	}
+}
+
+// TestAppendProfileConcurrent: parallel appends of distinct profiles all
+// land (the edit is locked from read to write).
+func TestAppendProfileConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := AppendProfile(path, fmt.Sprintf("p%d", i), []KeyValue{{"region_id", "cn-hangzhou"}})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := Parse(path, readFile(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(cfg.Names()); got != n {
+		t.Fatalf("%d of %d profiles in the file:\n%s", got, n, readFile(t, path))
+	}
+	noTempFiles(t, filepath.Dir(path))
 }

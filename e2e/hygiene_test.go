@@ -577,7 +577,7 @@ func (h *hygiene) checkFiles() {
 		if err != nil {
 			return err
 		}
-		backup := strings.Contains(filepath.Base(path), "config.json.alirole-backup-")
+		backup := strings.HasPrefix(filepath.Base(path), "config.json.alirole-backup")
 		for _, s := range longTerm() {
 			if bytes.Contains(data, []byte(s)) && !backup {
 				t.Errorf("%s holds a long-term secret", rel)

@@ -30,7 +30,7 @@ func TestImportScrub(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := s.ok("import", "--scrub")
-	if !strings.Contains(r.stderr, "skip temp") || !strings.Contains(r.stderr, "WITH the plaintext secrets") {
+	if !strings.Contains(r.stderr, "skip temp") || !strings.Contains(r.stderr, "WITH its plaintext secrets") {
 		t.Errorf("import report:\n%s", r.stderr)
 	}
 	// The imported chain works.
@@ -57,7 +57,7 @@ func TestImportScrub(t *testing.T) {
 			}
 		}
 	}
-	backups, _ := filepath.Glob(cliPath + ".alirole-backup-*")
+	backups, _ := filepath.Glob(cliPath + ".alirole-backup*")
 	if len(backups) != 1 {
 		t.Fatalf("backups: %v", backups)
 	}

@@ -318,6 +318,9 @@ func prepareFileRing(t *testing.T, s *sandbox) ringFixture {
 			}
 			var names []string
 			for _, e := range entries {
+				if e.IsDir() {
+					continue // the staging directory of crash-safe writes
+				}
 				name, err := url.PathUnescape(e.Name())
 				if err != nil {
 					t.Fatalf("file keychain item %q: %v", e.Name(), err)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,7 +90,9 @@ func TestFileBackendRoundTripAndNoPlaintext(t *testing.T) {
 			}
 			return nil
 		}
-		files++
+		if !strings.Contains(path, stagingName) {
+			files++
+		}
 		if perm := info.Mode().Perm(); perm != 0o600 {
 			t.Errorf("file %s mode %o, want 600", path, perm)
 		}
@@ -327,6 +330,9 @@ func fileNames(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // the staging directory of crash-safe writes
+		}
 		names = append(names, e.Name())
 	}
 	slices.Sort(names)
@@ -336,4 +342,49 @@ func fileNames(t *testing.T, dir string) []string {
 func sorted(s ...string) []string {
 	slices.Sort(s)
 	return s
+}
+
+// TestFileBackendWritesAreCrashSafe: an item is replaced by rename, never
+// rewritten in place (a kill mid-write then leaves the old item whole),
+// and what a killed writer left in the staging directory is removed by the
+// next write and never listed.
+func TestFileBackendWritesAreCrashSafe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	s := openFile(t, dir, testPassphrase)
+	if err := s.SetAccessKey("dev", AccessKey{ID: "LTAI5tOld", Secret: akSecret}); err != nil {
+		t.Fatal(err)
+	}
+	item := filepath.Join(dir, "dev")
+	// Hold the old item open: an in-place write would change what this
+	// descriptor reads, a rename leaves it on the old inode.
+	f, err := os.Open(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	oldBytes, _ := os.ReadFile(item)
+	// A killed writer's torn staged item.
+	staged := filepath.Join(dir, stagingName, "items")
+	if err := os.MkdirAll(staged, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(staged, "dev"), oldBytes[:10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := s.Profiles(); !slices.Equal(keys, []string{"dev"}) {
+		t.Fatalf("profiles = %v (the staging directory must not be listed)", keys)
+	}
+	if err := s.SetAccessKey("dev", AccessKey{ID: "LTAI5tNew", Secret: akSecret}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(held, oldBytes) {
+		t.Fatal("the item was rewritten in place")
+	}
+	if got, err := openFile(t, dir, testPassphrase).AccessKey("dev"); err != nil || got.ID != "LTAI5tNew" {
+		t.Fatalf("after the write: %v %v", got, err)
+	}
+	if left := fileNames(t, staged); len(left) != 0 {
+		t.Fatalf("staging directory still holds %v", left)
+	}
 }

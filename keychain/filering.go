@@ -1,13 +1,18 @@
 package keychain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/99designs/keyring"
+
+	"github.com/alirole/alirole/internal/atomicfile"
 )
 
 // ErrWrongPassphrase is wrapped when the file backend cannot decrypt an
@@ -39,11 +44,49 @@ func guardPassphrase(get func(string) (string, error)) keyring.PromptFunc {
 	}
 }
 
+// memoPassphrase asks get once and then reuses the passphrase it gave, so
+// that the two file keyrings of a fileRing (items, staging) share one
+// prompt.
+func memoPassphrase(get keyring.PromptFunc) keyring.PromptFunc {
+	var (
+		mu sync.Mutex
+		pw string
+	)
+	return func(label string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if pw != "" {
+			return pw, nil
+		}
+		p, err := get(label)
+		if err == nil {
+			pw = p
+		}
+		return p, err
+	}
+}
+
+// stagingName is the directory, inside the file keychain's, where the
+// library writes an item before fileRing moves it into place. '~' is in no
+// profile name or session key, so it can never be mistaken for an item.
+const stagingName = ".~alirole-staging"
+
 // fileRing wraps the library's file backend to give its errors meaning
-// (not found, wrong passphrase, corrupt item) and to refuse writing items
-// under a passphrase that does not open the items already there.
+// (not found, wrong passphrase, corrupt item), to refuse writing items
+// under a passphrase that does not open the items already there, and to
+// make writes crash-safe: the library writes an item in place
+// (os.WriteFile: truncate, then write, no fsync), which a kill or crash
+// leaves empty or torn. Set has it write into a staging directory on the
+// same file system instead, then fsyncs the file and renames it over the
+// item (see package atomicfile).
 type fileRing struct {
 	inner keyring.Keyring
+	// dir is the file keychain directory; pw its (memoised) passphrase.
+	dir string
+	pw  keyring.PromptFunc
+	// staging is the library's file keyring over the staging directory,
+	// opened at the first Set.
+	staging keyring.Keyring
 
 	mu    sync.Mutex
 	state passState
@@ -81,7 +124,7 @@ func (r *fileRing) judge(skip string) passState {
 	if r.state != passUnknown {
 		return r.state
 	}
-	keys, err := r.inner.Keys()
+	keys, err := r.keys()
 	if err != nil {
 		return passUnknown
 	}
@@ -147,7 +190,57 @@ func (r *fileRing) Set(item keyring.Item) error {
 	if r.judge("") == passBad {
 		return fmt.Errorf("refusing to write: the passphrase does not open the existing items: %w", ErrWrongPassphrase)
 	}
-	return r.inner.Set(item)
+	return r.setAtomic(item)
+}
+
+// setAtomic stores item crash-safely: the library encrypts and writes it
+// into the staging directory, and the complete file is fsynced and renamed
+// over the item. A cross-process lock serialises writers, so whatever is in
+// the staging directory when it is taken was left by a killed writer and is
+// removed.
+func (r *fileRing) setAtomic(item keyring.Item) error {
+	// Ask for the passphrase before locking: no other alirole may wait on
+	// this one's prompt.
+	if _, err := r.pw(fmt.Sprintf("Enter passphrase to unlock %q", r.dir)); err != nil {
+		return err
+	}
+	stage := filepath.Join(r.dir, stagingName)
+	items := filepath.Join(stage, "items")
+	unlock, err := atomicfile.Lock(context.Background(), items)
+	if err != nil {
+		return fmt.Errorf("file keychain: %w", err)
+	}
+	defer unlock()
+	if err := os.RemoveAll(items); err != nil {
+		return fmt.Errorf("file keychain: clean %s: %w", items, err)
+	}
+	if r.staging == nil {
+		ring, err := keyring.Open(keyring.Config{
+			AllowedBackends:  []keyring.BackendType{keyring.FileBackend},
+			FileDir:          items,
+			FilePasswordFunc: r.pw,
+		})
+		if err != nil {
+			return fmt.Errorf("file keychain: open staging directory: %w", err)
+		}
+		r.staging = ring
+	}
+	if err := r.staging.Set(item); err != nil {
+		return err
+	}
+	// The library names the file after the key; it is the only one there.
+	entries, err := os.ReadDir(items)
+	if err != nil {
+		return fmt.Errorf("file keychain: %w", err)
+	}
+	if len(entries) != 1 {
+		return fmt.Errorf("file keychain: %d files in the staging directory %s, want 1", len(entries), items)
+	}
+	name := entries[0].Name()
+	if err := atomicfile.Replace(filepath.Join(items, name), filepath.Join(r.dir, name)); err != nil {
+		return fmt.Errorf("file keychain: %w", err)
+	}
+	return nil
 }
 
 func (r *fileRing) Remove(key string) error {
@@ -157,11 +250,30 @@ func (r *fileRing) Remove(key string) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return keyring.ErrKeyNotFound
 	}
+	if err == nil {
+		atomicfile.SyncDir(r.dir)
+	}
 	return err
 }
 
+// Keys lists the items; the library lists every directory entry, so the
+// staging directory is left out here.
 func (r *fileRing) Keys() ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.inner.Keys()
+	return r.keys()
+}
+
+func (r *fileRing) keys() ([]string, error) {
+	keys, err := r.inner.Keys()
+	if err != nil {
+		return nil, err
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if k != stagingName {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }

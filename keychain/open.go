@@ -229,9 +229,10 @@ func openBackend(b backend, o Options) (keyring.Keyring, error) {
 		if err := prepareFileDir(o.FileDir); err != nil {
 			return nil, err
 		}
-		file = &fileRing{}
+		pw := memoPassphrase(guardPassphrase(o.Passphrase))
+		file = &fileRing{dir: o.FileDir, pw: pw}
 		cfg.FileDir = o.FileDir
-		cfg.FilePasswordFunc = guardPassphrase(o.Passphrase)
+		cfg.FilePasswordFunc = pw
 	}
 	ring, err := keyring.Open(cfg)
 	if err != nil {

@@ -59,6 +59,9 @@ type Store struct {
 	// alsoClear opens another place sessions may have been cached in (nil
 	// keyring: none), for ClearSessions; see NewSplit and ClearAlso.
 	alsoClear func() (keyring.Keyring, error)
+	// gen orders session stores after the clears that began before them
+	// (see Generation).
+	gen generations
 
 	mu sync.Mutex
 	// written holds the expiry of each session stored through this Store,
@@ -74,7 +77,7 @@ type Store struct {
 // be used from several goroutines.
 func New(ring keyring.Keyring) *Store {
 	ring = serialise(&sync.Mutex{}, ring)
-	return &Store{ring: ring, sessions: ring}
+	return &Store{ring: ring, sessions: ring, gen: &memGenerations{}}
 }
 
 // NewSplit returns a Store that keeps access keys in ring and sessions in
@@ -84,7 +87,7 @@ func New(ring keyring.Keyring) *Store {
 func NewSplit(ring, sessions keyring.Keyring) *Store {
 	mu := &sync.Mutex{}
 	ring, sessions = serialise(mu, ring), serialise(mu, sessions)
-	s := &Store{ring: ring, sessions: sessions}
+	s := &Store{ring: ring, sessions: sessions, gen: &memGenerations{}}
 	s.ClearAlso(func() (keyring.Keyring, error) { return ring, nil })
 	return s
 }
@@ -305,9 +308,22 @@ func decodeSession(data []byte, profile string) (Session, error) {
 	}, nil
 }
 
-// SetSession stores sess under key. Only STS credentials with an expiry
-// are accepted: a long-term key must never land in the session cache.
+// SetSession stores sess under key whatever the generation; sessions that
+// were fetched go through SetSessionSince. Only STS credentials with an
+// expiry are accepted: a long-term key must never land in the session cache.
 func (s *Store) SetSession(key string, sess Session) error {
+	return s.setSession(nil, key, sess)
+}
+
+// SetSessionSince stores sess under key only if the session generation is
+// still gen, read before the fetch began: a session fetched while a key it
+// may depend on was removed, replaced or rotated is refused with
+// ErrStaleSession, so no clear is ever undone by a fetch in flight.
+func (s *Store) SetSessionSince(gen Generation, key string, sess Session) error {
+	return s.setSession(&gen, key, sess)
+}
+
+func (s *Store) setSession(since *Generation, key string, sess Session) error {
 	profile, err := parseSessionKey(key)
 	if err != nil {
 		return err
@@ -345,12 +361,17 @@ func (s *Store) SetSession(key string, sess Session) error {
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
-	err = s.sessions.Set(keyring.Item{
-		Key:                       key,
-		Data:                      data,
-		Label:                     "alirole session for profile " + profile,
-		Description:               "Alibaba Cloud STS session cached by alirole",
-		KeychainNotSynchronizable: true,
+	err = s.gen.store(func(cur string) error {
+		if since != nil && since.v != cur {
+			return ErrStaleSession
+		}
+		return s.sessions.Set(keyring.Item{
+			Key:                       key,
+			Data:                      data,
+			Label:                     "alirole session for profile " + profile,
+			Description:               "Alibaba Cloud STS session cached by alirole",
+			KeychainNotSynchronizable: true,
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("store session for profile %q: %w", profile, err)
@@ -429,8 +450,18 @@ func (s *Store) entry(k string) (SessionEntry, bool) {
 
 // ClearSessions removes every session of profile ("" = all) and returns how
 // many were removed. Items are not decrypted, so this works even when they
-// cannot be read.
-func (s *Store) ClearSessions(profile string) (int, error) {
+// cannot be read. It starts a new session generation first, so a session
+// whose fetch began before the clear is never stored after it (see
+// SetSessionSince).
+func (s *Store) ClearSessions(profile string) (n int, err error) {
+	err = s.gen.clear(func() error {
+		n, err = s.clearSessions(profile)
+		return err
+	})
+	return n, err
+}
+
+func (s *Store) clearSessions(profile string) (int, error) {
 	rings := []keyring.Keyring{s.sessions}
 	if s.alsoClear != nil {
 		other, err := s.alsoClear()

@@ -41,6 +41,12 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 	root := chain[0]
 	secrets := &secretSet{}
 	writes := &sync.WaitGroup{}
+	// Read before any key or session: what is fetched from here on is
+	// cached only if no key was removed or replaced meanwhile.
+	gen, err := r.o.Store.Generation()
+	if err != nil {
+		return nil, err
+	}
 	src, err := r.source(root, secrets)
 	if err != nil {
 		return nil, err
@@ -57,6 +63,7 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 			return nil, err
 		}
 		h.writes = writes
+		h.gen = gen
 		cur = h
 	}
 	return &pipeline{top: redacting{cur, secrets}, hops: hops, writes: writes}, nil
@@ -229,6 +236,7 @@ type hopNode struct {
 	secrets  *secretSet
 	memo     *creds.Credentials
 	writes   *sync.WaitGroup
+	gen      keychain.Generation
 }
 
 func (r *Resolver) newHop(ctx context.Context, p *config.Profile, prev node, rootProfile string, secrets *secretSet) (*hopNode, error) {
@@ -320,7 +328,9 @@ func (h *hopNode) get() (creds.Credentials, error) {
 	sess := keychain.Session{Profile: h.prof.Name, RoleArn: h.prof.RamRoleArn, SessionName: h.r.sessionName(h.prof), Credentials: c, Created: o.Now()}
 	h.writes.Go(func() {
 		defer unlock()
-		if err := o.Store.SetSession(h.key, sess); err != nil {
+		if err := o.Store.SetSessionSince(h.gen, h.key, sess); errors.Is(err, keychain.ErrStaleSession) {
+			log.Debug("session not cached: sessions were cleared while it was fetched")
+		} else if err != nil {
 			log.Warn("could not cache session", "err", err)
 		}
 		if n, err := o.Store.PruneExpired(h.prof.Name, o.Now()); err == nil && n > 0 {

@@ -21,7 +21,7 @@ type gatedStore struct {
 	overlaps atomic.Bool
 }
 
-func (g *gatedStore) SetSession(key string, s keychain.Session) error {
+func (g *gatedStore) SetSessionSince(gen keychain.Generation, key string, s keychain.Session) error {
 	if s.Profile == g.gated {
 		deadline := time.Now().Add(5 * time.Second)
 		for g.emu.Count("AssumeRole", g.next) == 0 && time.Now().Before(deadline) {
@@ -29,7 +29,7 @@ func (g *gatedStore) SetSession(key string, s keychain.Session) error {
 		}
 		g.overlaps.Store(g.emu.Count("AssumeRole", g.next) > 0)
 	}
-	return g.Store.SetSession(key, s)
+	return g.Store.SetSessionSince(gen, key, s)
 }
 
 // TestSessionWriteOverlapsNextHop: a hop's session is stored while the

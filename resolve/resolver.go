@@ -21,7 +21,10 @@ import (
 type Store interface {
 	AccessKey(profile string) (keychain.AccessKey, error)
 	Session(key string) (keychain.Session, error)
-	SetSession(key string, s keychain.Session) error
+	// Generation is read before a resolution reads anything, and
+	// SetSessionSince stores a fetched session only if it is still current.
+	Generation() (keychain.Generation, error)
+	SetSessionSince(gen keychain.Generation, key string, s keychain.Session) error
 	RemoveSession(key string) error
 	PruneExpired(profile string, now time.Time) (int, error)
 }

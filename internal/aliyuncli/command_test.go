@@ -72,7 +72,7 @@ func TestCLIProfileProviderRunsSetupProfile(t *testing.T) {
 	if _, err := f.SetExternal("default", cmd, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 

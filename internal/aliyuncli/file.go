@@ -2,6 +2,7 @@ package aliyuncli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/alirole/alirole/internal/atomicfile"
 )
 
 // ErrNoRegion is returned by SetExternal when the profile would end up
@@ -621,15 +623,26 @@ func (f *File) linePrefix(pos int) string {
 	return string(f.data[start:end])
 }
 
-// Save writes the document to path atomically (temporary file in the same
-// directory, fsync, rename), mode 0600, creating the directory with 0700 when
-// missing. A symlinked path is written through to its target. When a file
-// existed, its bytes are first copied to path + ".alirole-backup-<UTC time>"
-// (0600), whose name is returned; that backup holds any plaintext secrets
-// the old file had, so callers should say where it is. If the file changed
-// since Load, nothing is written and the error is ErrChanged. When the final
-// rename fails the backup name is still returned with the error.
-func (f *File) Save(path string, now time.Time) (backup string, err error) {
+// BackupSuffix names the one backup Save keeps: path + BackupSuffix.
+const BackupSuffix = ".alirole-backup"
+
+// Lock takes the cross-process lock for editing the config at path; hold it
+// from Load to Save so that concurrent alirole processes never lose each
+// other's edits.
+func Lock(ctx context.Context, path string) (unlock func(), err error) {
+	return atomicfile.Lock(ctx, path)
+}
+
+// Save writes the document to path crash-safely (see package atomicfile),
+// mode 0600, creating the directory with 0700 when missing. A symlinked path
+// is written through to its target. The first time Save replaces an
+// existing file, its bytes are kept in path + BackupSuffix (0600); later
+// saves keep that backup of the user's original file and make no other, so
+// plaintext secrets are not multiplied. The backup's name is returned
+// whenever it exists, so callers can say where it is (it may hold secrets).
+// If the file changed since Load, nothing is written and the error is
+// ErrChanged. Callers hold Lock.
+func (f *File) Save(path string) (backup string, err error) {
 	out := f.render()
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -637,11 +650,9 @@ func (f *File) Save(path string, now time.Time) (backup string, err error) {
 			return "", fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	target := path
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if target, err = filepath.EvalSymlinks(path); err != nil {
-			return "", fmt.Errorf("resolve %s: %w", path, err)
-		}
+	target, err := atomicfile.Target(path)
+	if err != nil {
+		return "", err
 	}
 	cur, err := readBounded(target)
 	switch {
@@ -654,11 +665,16 @@ func (f *File) Save(path string, now time.Time) (backup string, err error) {
 	case !f.exists || !bytes.Equal(cur, f.data):
 		return "", ErrChanged
 	default:
-		if backup, err = writeBackup(path, cur, now); err != nil {
+		if backup, err = keepBackup(path, cur); err != nil {
 			return "", err
 		}
 	}
-	if err := writeAtomic(target, out); err != nil {
+	if backup == "" {
+		if _, err := os.Lstat(path + BackupSuffix); err == nil {
+			backup = path + BackupSuffix
+		}
+	}
+	if err := atomicfile.WriteFile(target, out, 0o600); err != nil {
 		return backup, err
 	}
 	nf, err := parse(out)
@@ -669,64 +685,19 @@ func (f *File) Save(path string, now time.Time) (backup string, err error) {
 	return backup, nil
 }
 
-func writeBackup(path string, data []byte, now time.Time) (string, error) {
-	base := path + ".alirole-backup-" + now.UTC().Format("20060102T150405Z")
-	for n := 1; n < 100; n++ {
-		name := base
-		if n > 1 {
-			name = fmt.Sprintf("%s-%d", base, n)
-		}
-		fh, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("create backup: %w", err)
-		}
-		if err := writeSyncClose(fh, data); err != nil {
-			os.Remove(name)
-			return "", fmt.Errorf("write backup %s: %w", name, err)
-		}
+// keepBackup writes data to path + BackupSuffix unless that backup exists.
+func keepBackup(path string, data []byte) (string, error) {
+	name := path + BackupSuffix
+	switch _, err := os.Lstat(name); {
+	case err == nil:
 		return name, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("backup %s: %w", name, err)
 	}
-	return "", fmt.Errorf("create backup: too many backups named %s*", base)
-}
-
-func writeSyncClose(fh *os.File, data []byte) error {
-	// Chmod explicitly: the create mode is filtered by the umask.
-	err := fh.Chmod(0o600)
-	if err == nil {
-		_, err = fh.Write(data)
+	// Under the caller's Lock, a temporary backup is a killed run's.
+	atomicfile.CleanTemps(name)
+	if err := atomicfile.WriteFile(name, data, 0o600); err != nil {
+		return "", fmt.Errorf("write backup: %w", err)
 	}
-	if err == nil {
-		err = fh.Sync()
-	}
-	if cerr := fh.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func writeAtomic(target string, data []byte) error {
-	dir := filepath.Dir(target)
-	fh, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file in %s: %w", dir, err)
-	}
-	tmp := fh.Name()
-	if err := writeSyncClose(fh, data); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, target); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("replace %s: %w", target, err)
-	}
-	// Make the rename itself durable; not every platform can sync a
-	// directory, and the data is already safe, so errors are ignored.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return name, nil
 }

@@ -254,7 +254,7 @@ func TestSaveWithoutEditsKeepsBytes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := writeConfig(t, content)
 			f := mustLoad(t, path)
-			backup, err := f.Save(path, testNow)
+			backup, err := f.Save(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -278,7 +278,7 @@ func TestSetExternalOnAKProfile(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("SetExternal = %v, %v", created, err)
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	out := mustRead(t, path)
@@ -342,7 +342,7 @@ func TestSetExternalRemovesEverySecretField(t *testing.T) {
 	if _, err := f.SetExternal("x", "alirole export --format external x", "eu-central-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	out := mustRead(t, path)
@@ -368,7 +368,7 @@ func TestSetExternalCreatesProfile(t *testing.T) {
 	if p, ok := f.Profile("alirole-dev"); !ok || p.Mode != "External" {
 		t.Fatalf("new profile not visible before Save: %v", p)
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	out := mustRead(t, path)
@@ -570,7 +570,7 @@ func TestLayouts(t *testing.T) {
 			if _, err := f.SetExternal("new", cmd, "r2"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.Save(path, testNow); err != nil {
+			if _, err := f.Save(path); err != nil {
 				t.Fatal(err)
 			}
 			got := mustRead(t, path)
@@ -580,7 +580,7 @@ func TestLayouts(t *testing.T) {
 			decodeAny(t, got)
 			// The saved state is the loaded state: a second round needs no
 			// reload and changes nothing.
-			if _, err := f.Save(path, testNow); err != nil {
+			if _, err := f.Save(path); err != nil {
 				t.Fatal(err)
 			}
 			if again := mustRead(t, path); !bytes.Equal(again, got) {
@@ -599,7 +599,7 @@ func TestRoundTripSemanticsAfterEdit(t *testing.T) {
 	if _, err := f.SetExternal("fresh", "alirole export --format external fresh", "cn-hangzhou"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	got := decodeAny(t, mustRead(t, path)).(map[string]any)
@@ -631,11 +631,11 @@ func TestSaveBackupAndPermissions(t *testing.T) {
 	if _, err := f.SetExternal("default", "alirole export --format external d", ""); err != nil {
 		t.Fatal(err)
 	}
-	backup, err := f.Save(path, testNow)
+	backup, err := f.Save(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := path + ".alirole-backup-20261123T201500Z"; backup != want {
+	if want := path + BackupSuffix; backup != want {
 		t.Fatalf("backup = %q, want %q", backup, want)
 	}
 	if got := mustRead(t, backup); string(got) != cliConfig {
@@ -652,23 +652,22 @@ func TestSaveBackupAndPermissions(t *testing.T) {
 			}
 		}
 	}
-	// Same second: the second backup gets its own name and the first is kept.
-	if _, err := f.SetExternal("temp", "alirole export --format external t", ""); err != nil {
-		t.Fatal(err)
-	}
-	before := mustRead(t, path)
-	backup2, err := f.Save(path, testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if backup2 != backup+"-2" {
-		t.Fatalf("second backup = %q", backup2)
-	}
-	if got := mustRead(t, backup2); !bytes.Equal(got, before) {
-		t.Fatal("second backup does not hold the file it replaced")
+	// Later saves keep the one backup of the original and make no other:
+	// each copy could hold another plaintext secret.
+	for i := range 5 {
+		if _, err := f.SetExternal(fmt.Sprintf("temp%d", i), "alirole export --format external t", "cn-hangzhou"); err != nil {
+			t.Fatal(err)
+		}
+		backup2, err := f.Save(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if backup2 != backup {
+			t.Fatalf("save %d: backup = %q, want the original's %q", i, backup2, backup)
+		}
 	}
 	if got := mustRead(t, backup); string(got) != cliConfig {
-		t.Fatal("first backup was overwritten")
+		t.Fatal("the backup of the original was overwritten")
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -678,7 +677,7 @@ func TestSaveBackupAndPermissions(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{"config.json", "config.json.alirole-backup-20261123T201500Z", "config.json.alirole-backup-20261123T201500Z-2"}
+	want := []string{"config.json", "config.json.alirole-backup"}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("directory holds %v, want %v (no temporary files)", names, want)
 	}
@@ -690,7 +689,7 @@ func TestSaveCreatesPrivateDirectory(t *testing.T) {
 	if _, err := f.SetExternal("p", "alirole export --format external p", "cn-hangzhou"); err != nil {
 		t.Fatal(err)
 	}
-	backup, err := f.Save(path, testNow)
+	backup, err := f.Save(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -730,7 +729,7 @@ func TestSaveRefusesConcurrentChange(t *testing.T) {
 		if err := os.WriteFile(path, []byte(changed), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Save(path, testNow); !errors.Is(err, ErrChanged) {
+		if _, err := f.Save(path); !errors.Is(err, ErrChanged) {
 			t.Fatalf("Save = %v, want ErrChanged", err)
 		}
 		if got := mustRead(t, path); string(got) != changed {
@@ -744,7 +743,7 @@ func TestSaveRefusesConcurrentChange(t *testing.T) {
 		if err := os.WriteFile(path, []byte(`{}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Save(path, testNow); !errors.Is(err, ErrChanged) {
+		if _, err := f.Save(path); !errors.Is(err, ErrChanged) {
 			t.Fatalf("Save = %v, want ErrChanged", err)
 		}
 	})
@@ -754,7 +753,7 @@ func TestSaveRefusesConcurrentChange(t *testing.T) {
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Save(path, testNow); !errors.Is(err, ErrChanged) {
+		if _, err := f.Save(path); !errors.Is(err, ErrChanged) {
 			t.Fatalf("Save = %v, want ErrChanged", err)
 		}
 	})
@@ -792,7 +791,7 @@ func TestSaveThroughSymlink(t *testing.T) {
 	if _, err := f.SetExternal("default", "alirole export --format external d", ""); err != nil {
 		t.Fatal(err)
 	}
-	backup, err := f.Save(link, testNow)
+	backup, err := f.Save(link)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -836,7 +835,7 @@ func TestSetExternalIdempotent(t *testing.T) {
 	if _, err := f.SetExternal("default", cmd, ""); err != nil || !f.Modified() {
 		t.Fatalf("SetExternal: %v, modified %v", err, f.Modified())
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	g := mustLoad(t, path)
@@ -860,7 +859,7 @@ func TestSetExternalKeysIgnoreCase(t *testing.T) {
 	if _, err := f.SetExternal("x", "alirole export --format external x", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Save(path, testNow); err != nil {
+	if _, err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"Current": "", "Profiles": [{"Name":"x","mode":"External","REGION_ID":"r","process_command":"alirole export --format external x"}]}`

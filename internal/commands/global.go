@@ -107,8 +107,16 @@ func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every alirole process of the user shares the session generation, so
+	// no export in flight can cache a session after remove/add/rotate/clear.
+	lockDir, err := resolve.DefaultLockDir(e.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	genPath := filepath.Join(lockDir, "sessions.generation")
 	if cache == keychain.SessionCacheKeyring {
 		store := keychain.New(ring)
+		store.ShareGenerations(genPath)
 		// Sessions cached in the kernel keyring at other times go too when
 		// sessions are cleared (clear, and add/remove/rotate of a key).
 		store.ClearAlso(func() (keyring.Keyring, error) {
@@ -123,7 +131,9 @@ func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return keychain.NewSplit(ring, sessions), nil
+	store := keychain.NewSplit(ring, sessions)
+	store.ShareGenerations(genPath)
+	return store, nil
 }
 
 func (e Env) open(c *cli.Context) (*session, error) {

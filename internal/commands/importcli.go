@@ -21,8 +21,8 @@ func Import(e Env) *cli.Command {
 			"keychain; roles, chained roles and other sources become alirole profiles with the same names.\n" +
 			"StsToken profiles are skipped (temporary). Existing alirole profiles are left alone.\n" +
 			"With --scrub, imported profiles that held a secret are rewritten in config.json as External\n" +
-			"profiles that call alirole, so no secret is left in it (a backup of the old file is kept:\n" +
-			"delete it once you have checked the result).",
+			"profiles that call alirole, so no secret is left in it (one backup of the original file is kept\n" +
+			"in config.json.alirole-backup: delete it once you have checked the result).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "aliyun CLI config file", DefaultText: "~/.aliyun/config.json"},
 			&cli.BoolFlag{Name: "scrub", Usage: "replace the plaintext secrets in config.json with External profiles pointing at alirole"},
@@ -37,6 +37,12 @@ func (e Env) importCLI(c *cli.Context) error {
 		return err
 	}
 	path := e.cliConfigPath(c, "from")
+	// Held until the scrubbed file is saved, so no concurrent edit is lost.
+	unlock, err := aliyuncli.Lock(c.Context, path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	f, err := aliyuncli.Load(path)
 	if err != nil {
 		return err
@@ -117,12 +123,12 @@ func (e Env) importCLI(c *cli.Context) error {
 			return fmt.Errorf("scrub %s: %w", p.Name, err)
 		}
 	}
-	backup, err := f.Save(path, e.Now())
+	backup, err := f.Save(path)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stderr, "Replaced the secrets of %d profile(s) in %s with External profiles that call alirole.\n", len(scrub), path)
-	fmt.Fprintf(e.Stderr, "The previous file, WITH the plaintext secrets, is %s: delete it once the new profiles work.\n%s\n", backup, writebackWarning)
+	fmt.Fprintf(e.Stderr, "Your original file (as it was before alirole first changed it), WITH its plaintext secrets, is kept in %s: delete it once the new profiles work.\n%s\n", backup, writebackWarning)
 	return nil
 }
 

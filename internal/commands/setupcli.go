@@ -23,7 +23,8 @@ func SetupCLI(e Env) *cli.Command {
 		ArgsUsage: "PROFILE",
 		Description: "Writes (or updates) an External-mode profile in the aliyun CLI's config.json whose\n" +
 			"process_command runs 'alirole export --format external PROFILE' by absolute path. Other\n" +
-			"profiles and fields are kept as they are; the old file is backed up next to it.",
+			"profiles and fields are kept as they are; the first time alirole changes the file, the\n" +
+			"original is kept in config.json.alirole-backup (one backup, never overwritten).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cli-profile", Usage: "name of the aliyun CLI profile (default: PROFILE)"},
 			&cli.StringFlag{Name: "cli-config", Usage: "aliyun CLI config file", DefaultText: "~/.aliyun/config.json"},
@@ -67,6 +68,11 @@ func (e Env) setupCLI(c *cli.Context) error {
 		cliName = name
 	}
 	path := e.cliConfigPath(c, "cli-config")
+	unlock, err := aliyuncli.Lock(c.Context, path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	f, err := aliyuncli.Load(path)
 	if err != nil {
 		return err
@@ -79,7 +85,7 @@ func (e Env) setupCLI(c *cli.Context) error {
 		fmt.Fprintf(e.Stderr, "aliyun CLI profile %q in %s already uses alirole.\n", cliName, path)
 		return nil
 	}
-	backup, err := f.Save(path, e.Now())
+	backup, err := f.Save(path)
 	if err != nil {
 		return err
 	}
@@ -89,7 +95,7 @@ func (e Env) setupCLI(c *cli.Context) error {
 	}
 	fmt.Fprintf(e.Stderr, "%s aliyun CLI profile %q in %s (External mode via alirole profile %q).\n", verb, cliName, path, name)
 	if backup != "" {
-		fmt.Fprintf(e.Stderr, "Previous file saved as %s.\n", backup)
+		fmt.Fprintf(e.Stderr, "Your original file (as it was before alirole first changed it) is kept in %s (mode 0600; it may hold plaintext secrets: delete it once you have checked the result).\n", backup)
 	}
 	fmt.Fprintf(e.Stderr, "Try: aliyun --profile %s sts GetCallerIdentity\n%s\n", cliName, writebackWarning)
 	return nil

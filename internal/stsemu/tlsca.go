@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/alirole/alirole/internal/atomicfile"
 )
 
 // CA is a throwaway certificate authority for the emulator's TLS
@@ -68,26 +68,11 @@ func NewCA() (*CA, error) {
 // CertPEM returns the CA certificate in PEM form.
 func (ca *CA) CertPEM() []byte { return append([]byte(nil), ca.certPEM...) }
 
-// WriteFile writes the CA certificate (public, hence 0644) atomically, so a
-// client reading it concurrently never sees half a file.
+// WriteFile writes the CA certificate (public, hence 0644) through
+// alirole's one crash-safe write path, so a client reading it concurrently
+// never sees half a file.
 func (ca *CA) WriteFile(path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sts-emulator-ca-*")
-	if err != nil {
-		return fmt.Errorf("write ca %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(ca.certPEM); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write ca %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write ca %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write ca %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, ca.certPEM, 0o644); err != nil {
 		return fmt.Errorf("write ca %s: %w", path, err)
 	}
 	return nil

@@ -1,0 +1,5 @@
+package atomicfile
+
+import "runtime"
+
+func isWindows() bool { return runtime.GOOS == "windows" }
