@@ -21,6 +21,7 @@ import (
 	"github.com/alirole/alirole/internal/atomicfile"
 	"github.com/alirole/alirole/internal/ramkeys"
 	"github.com/alirole/alirole/internal/stsemu"
+	"github.com/alirole/alirole/internal/testkit"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -525,14 +526,9 @@ func (s *sandbox) straceKill(path string, args ...string) (killed bool, r result
 // still works because rotate deletes it only after the new one is stored.
 func TestRotateKilledAtItemWrite(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("strace"); err != nil {
-		if requireClients() {
-			t.Fatal("strace is not installed")
-		}
-		t.Skip("strace is not installed")
-	}
+	testkit.LookPath(t, "strace", "strace")
 	if err := exec.Command("strace", "-qq", "-o", "/dev/null", "true").Run(); err != nil {
-		t.Skipf("strace cannot trace here (ptrace not allowed?): %v", err)
+		testkit.Missing(t, "strace", "strace cannot trace here (ptrace not allowed?): %v", err)
 	}
 	s, emu := rotationSandbox(t, testWorld())
 	store := s.fileStore()
