@@ -429,8 +429,11 @@ func (h *hopNode) wrap(err error, attempts int) error {
 	clean := cleanError(err)
 	he := &HopError{Profile: h.prof.Name, RoleArn: h.prof.RamRoleArn, Caller: h.info.caller, Attempts: attempts, Err: clean}
 	var se *STSError
+	var ce *cleanedError
 	if errors.As(clean, &se) {
 		he.Hint = hint(se.Code, h.info)
+	} else if errors.As(clean, &ce) {
+		he.Hint = ce.hint
 	}
 	return he
 }
@@ -460,7 +463,7 @@ func (a sourceAdapter) GetProviderName() string { return "alirole" }
 func safeGet(p providers.CredentialsProvider) (c *providers.Credentials, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			c, err = nil, fmt.Errorf("credentials provider %s failed on an incomplete answer (missing Expiration?): %v", p.GetProviderName(), v)
+			c, err = nil, &cleanedError{msg: "the answer has no Expiration (an incomplete answer: not from STS, or cut short)", err: errUnreadable, hint: proxyHint}
 		}
 	}()
 	return p.GetCredentials()

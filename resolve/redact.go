@@ -1,39 +1,27 @@
 package resolve
 
 import (
-	"strings"
-	"sync"
-
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // secretSet remembers every secret seen during one resolution, so that no
-// error text can carry one out, whatever a library put into it.
+// error text can carry one out, whatever a library put into it: raw, query-
+// or path-escaped, or as a bare signature value (internal/scrub).
 type secretSet struct {
-	mu     sync.Mutex
-	values []string
+	s scrub.Secrets
 }
 
 func (s *secretSet) add(c creds.Credentials) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range []string{c.AccessKeySecret, c.SecurityToken} {
-		if len(v) >= 4 {
-			s.values = append(s.values, v)
-		}
-	}
+	s.s.Add(c.AccessKeySecret, c.SecurityToken)
 }
 
 func (s *secretSet) scrub(text string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range s.values {
-		text = strings.ReplaceAll(text, v, "<redacted>")
-	}
-	return text
+	return s.s.Text(text)
 }
 
-// redacting is the outermost node: its errors never contain a known secret.
+// redacting is the outermost node: its errors never contain a known secret,
+// a URL query or a terminal control sequence.
 type redacting struct {
 	node
 	secrets *secretSet
