@@ -42,6 +42,10 @@ type Env struct {
 	OpenSessionCache func(keychain.Options) (keyring.Keyring, error)
 	// Executable is the absolute path of the running alirole binary.
 	Executable func() (string, error)
+	// HandOver, when set, readies the process for a program that replaces
+	// it (execve): main's stdout guard puts the real stdout back on
+	// descriptor 1, and the user's core-dump limit is restored.
+	HandOver func() error
 }
 
 // SystemEnv is the real process environment.
