@@ -616,3 +616,218 @@ func (h *hygiene) checkFiles() {
 		t.Errorf("walk found %d lock files and %d keychain items: %v", locks, items, files)
 	}
 }
+
+// leakProbe is one failing request alirole makes; its stderr must hold no
+// signed query, signature, secret or token, in any encoding.
+type leakProbe struct {
+	name  string
+	fault *stsemu.Fault
+	extra []string
+	args  []string
+	// want is in stderr when the request failed where the probe aims.
+	want string
+}
+
+var (
+	// signedValue is a Signature parameter with a value left in it.
+	signedValue = regexp.MustCompile(`(?i)signature(?:=|%3d|%253d)([^&\s"'<>]+)`)
+	// queryURL is a URL that still has a query.
+	queryURL = regexp.MustCompile(`(?i)https?://[^\s"'<>]*\?[^\s"'<>]`)
+	anyURLRe = regexp.MustCompile(`(?i)https?://[^\s"'<>]+`)
+	// encodedToken is an STS token, percent-encoded.
+	encodedToken = regexp.MustCompile(`CAIS[A-Za-z0-9%]{16,}`)
+)
+
+// TestNoSignedRequestLeaks makes every RAM, STS and sign-in request the
+// error paths can print fail (unreachable endpoint, HTTP error, HTML page,
+// reset connection, hostile message echoing a token) and checks every
+// stderr: no Signature value, no URL query, no secret or token raw or
+// URL-encoded, no control character; every URL left in it is replayed
+// against the emulator, which must accept none of them.
+func TestNoSignedRequestLeaks(t *testing.T) {
+	t.Parallel()
+	emu, ca := newEmulatorWith(t, hygieneWorld())
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	h := &hygiene{sandbox: s, emu: emu, sessions: map[string]bool{}}
+	h.ok(false, []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + sentinelKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + sentinelSecret}, "add", "--env", "alice")
+	var prod map[string]string
+	if err := json.Unmarshal([]byte(h.ok(true, nil, "export", "--format", "json", "prod").stdout), &prod); err != nil {
+		t.Fatal(err)
+	}
+	h.collect("admin", "prod", "audit")
+	prodToken := prod["ALIBABA_CLOUD_SECURITY_TOKEN"]
+	envSession := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + prod["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + prod["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], "ALIBABA_CLOUD_SECURITY_TOKEN=" + prodToken}
+	// A server that echoes the caller's token (encoded) and a signature,
+	// and tries to drive the terminal.
+	hostile := "bad token " + url.QueryEscape(prodToken) + " / " + url.PathEscape(prodToken) + " Signature=c2lnbmF0dXJl \x1b]0;pwned\x07\x1b[2J"
+	const down = "127.0.0.1:1"
+	ram := []string{"ALIROLE_RAM_ENDPOINT=" + emu.Endpoint()}
+	signin := []string{"ALIROLE_SIGNIN_URL=https://" + emu.Endpoint() + "/federation"}
+	// Only the audit hop calls STS (admin and prod are cached); it signs
+	// with prod's session token.
+	hop := []string{"export", "--format", "env", "audit"}
+	var probes []leakProbe
+	for _, f := range []struct {
+		name  string
+		fault stsemu.Fault
+		want  string
+	}{
+		{"500", stsemu.Fault{Status: 500}, "InternalError"},
+		{"html", stsemu.Fault{MalformedBody: true, Status: 502}, "proxy"},
+		{"reset", stsemu.Fault{ResetConnection: true}, "reset"},
+		{"hostile", stsemu.Fault{Status: 400, Code: "Hostile", Message: hostile}, "Hostile"},
+	} {
+		assume, create, signinF := f.fault, f.fault, f.fault
+		assume.Action, create.Action, signinF.Action = "AssumeRole", "CreateAccessKey", "GetSigninToken"
+		ident := f.fault
+		ident.Action = "GetCallerIdentity"
+		probes = append(probes,
+			leakProbe{"AssumeRole " + f.name, &assume, nil, hop, f.want},
+			leakProbe{"GetCallerIdentity (AccessKey) " + f.name, &ident, nil, []string{"whoami", "alice"}, f.want},
+			leakProbe{"GetCallerIdentity (session) " + f.name, &ident, envSession, []string{"whoami"}, f.want},
+			leakProbe{"CreateAccessKey " + f.name, &create, ram, []string{"rotate", "alice"}, f.want},
+			leakProbe{"GetSigninToken " + f.name, &signinF, signin, []string{"login", "--stdout", "prod"}, f.want},
+		)
+	}
+	probes = append(probes,
+		leakProbe{"AssumeRole unreachable", nil, []string{"ALIROLE_STS_ENDPOINT=" + down}, hop, "connection refused"},
+		leakProbe{"GetCallerIdentity (AccessKey) unreachable", nil, nil, []string{"whoami", "--sts-endpoint", down, "alice"}, "connection refused"},
+		leakProbe{"GetCallerIdentity (session) unreachable", nil, envSession, []string{"whoami", "--sts-endpoint", down}, "connection refused"},
+		leakProbe{"CreateAccessKey unreachable", nil, []string{"ALIROLE_RAM_ENDPOINT=" + down}, []string{"rotate", "alice"}, "connection refused"},
+		leakProbe{"GetSigninToken unreachable", nil, []string{"ALIROLE_SIGNIN_URL=https://" + down + "/federation"}, []string{"login", "--stdout", "prod"}, "connection refused"},
+	)
+	replayed := 0
+	for _, p := range probes {
+		h.ok(false, nil, "clear", "audit")
+		emu.ClearFaults()
+		if p.fault != nil {
+			emu.Inject(*p.fault)
+		}
+		r := h.run(false, p.extra, p.args...)
+		emu.ClearFaults()
+		if r.code == 0 || !strings.Contains(r.stderr, p.want) {
+			t.Errorf("%s: want a failure naming %q: %s", p.name, p.want, r)
+			continue
+		}
+		if m := signedValue.FindString(r.stderr); m != "" {
+			t.Errorf("%s: stderr holds a signature %q:\n%s", p.name, m, r.stderr)
+		}
+		if m := queryURL.FindString(r.stderr); m != "" {
+			t.Errorf("%s: stderr holds a URL with a query %q:\n%s", p.name, m, r.stderr)
+		}
+		if m := encodedToken.FindString(r.stderr); m != "" {
+			t.Errorf("%s: stderr holds a (URL-encoded) token %.16s…", p.name, m)
+		}
+		for v := range h.sessions {
+			for _, f := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+				if v != "" && strings.Contains(r.stderr, f) {
+					t.Errorf("%s: stderr holds a session secret or token", p.name)
+				}
+			}
+		}
+		for _, v := range longTerm() {
+			if strings.Contains(r.stderr, v) {
+				t.Errorf("%s: stderr holds the long-term secret", p.name)
+			}
+		}
+		if strings.ContainsAny(r.stderr, "\x1b\x07\x9b\r") {
+			t.Errorf("%s: stderr holds terminal control characters: %q", p.name, r.stderr)
+		}
+		if p.fault != nil && p.fault.Code == "Hostile" && !strings.Contains(r.stderr, `\x1b]0;pwned\x07`) {
+			t.Errorf("%s: the hostile message is not shown neutralised: %q", p.name, r.stderr)
+		}
+		before := emu.Count("", "")
+		for _, u := range anyURLRe.FindAllString(r.stderr, -1) {
+			replayed++
+			replay(t, emu, u)
+		}
+		if after := emu.Count("", ""); after != before {
+			t.Errorf("%s: the emulator accepted %d replayed URLs from:\n%s", p.name, after-before, r.stderr)
+		}
+	}
+	t.Logf("leak probes: %d failing requests, %d URLs from their errors replayed, none accepted", len(probes), replayed)
+}
+
+// replay sends what a reader of an error could: the URL, pointed at the
+// emulator (the real host is the same service), by GET and by POST.
+func replay(t *testing.T, emu *stsemu.Server, raw string) {
+	t.Helper()
+	u, err := url.Parse(strings.TrimRight(raw, ".,:;)"))
+	if err != nil {
+		return
+	}
+	u.Scheme, u.Host = "https", emu.Endpoint()
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, err := http.NewRequest(method, u.String(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Errorf("replaying %s %s: HTTP 200", method, u)
+			}
+		}
+	}
+}
+
+// TestCLIProfileSourceLeavesConfigUntouched resolves through an aliyun CLI
+// profile in External mode: credentials-go's CLI profile provider writes
+// the helper's secret and token back into config.json, unless alirole
+// guards it. The file must stay byte for byte (and mode) as it was.
+func TestCLIProfileSourceLeavesConfigUntouched(t *testing.T) {
+	t.Parallel()
+	s, _ := ready(t)
+	admin := jsonVars(t, s, "admin")
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "helper.sh")
+	out, _ := json.Marshal(map[string]string{"mode": "StsToken", "access_key_id": admin["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+		"access_key_secret": admin["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], "sts_token": admin["ALIBABA_CLOUD_SECURITY_TOKEN"]})
+	if err := os.WriteFile(helper, []byte("#!/bin/sh\ncat <<'EOF'\n"+string(out)+"\nEOF\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cliConfig := filepath.Join(dir, "aliyun", "config.json")
+	if err := os.MkdirAll(filepath.Dir(cliConfig), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	orig := []byte(`{"current": "ext", "profiles": [{"name": "ext", "mode": "External", "process_command": "` + helper + `"}]}` + "\n")
+	if err := os.WriteFile(cliConfig, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cliConfig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, s.path("config"), `
+[profile clisrc]
+credential_source = aliyun_cli_profile
+cli_profile = ext
+cli_config_file = `+cliConfig+`
+
+[profile cliprod]
+source_profile = clisrc
+ram_role_arn = `+prodArn+`
+`)
+	r := s.ok("export", "--format", "json", "--no-cache", "cliprod")
+	var got map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || !strings.HasPrefix(got["ALIBABA_CLOUD_ACCESS_KEY_ID"], "STS.") {
+		t.Fatalf("no session through the CLI profile: %v\n%s", err, r)
+	}
+	after, err := os.ReadFile(cliConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(after, orig) {
+		t.Fatalf("config.json changed:\n%s", after)
+	}
+	if fi, err := os.Stat(cliConfig); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("config.json mode changed: %v %v", fi.Mode(), err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "aliyun", "*"))
+	copies, _ := filepath.Glob(s.path("run/alirole-cli-*"))
+	if len(left) != 1 || len(copies) != 0 {
+		t.Fatalf("files left behind: %v %v", left, copies)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -100,11 +101,9 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 		prov, err = providers.NewExternalCredentialsProviderBuilder().WithProcessCommand(p.ProcessCommand).Build()
 		id = "external:" + p.ProcessCommand
 	case config.SourceAliyunCLIProfile:
-		b := providers.NewCLIProfileCredentialsProviderBuilder().WithProfileName(p.CLIProfile)
-		if p.CLIConfigFile != "" {
-			b = b.WithProfileFile(p.CLIConfigFile)
-		}
-		prov, err = b.Build()
+		// A private copy keeps credentials-go from writing secrets into
+		// config.json (cliprofile.go).
+		prov = &cliProfileProvider{file: p.CLIConfigFile, profile: p.CLIProfile, getenv: os.Getenv, tempParent: os.Getenv("XDG_RUNTIME_DIR")}
 		id = "aliyun-cli:" + p.CLIConfigFile + "|" + p.CLIProfile
 	default:
 		return nil, errf(p.Name, "unknown credential_source %q", p.CredentialSource)

@@ -112,6 +112,11 @@ func (e *cleaned) Unwrap() error { return e.cause }
 // to the next separator; redacting too much is harmless, too little is not.
 var secretParam = regexp.MustCompile(`(?i)(SecurityToken|Signature|AccessKeySecret|SigninToken|sts_token|access_key_secret|oauth_refresh_token|oauth_access_token|access_token)(=|%3D|%253D)([^&\s"'<>\\]*)|"(SecurityToken|Signature|AccessKeySecret|SigninToken|sts_token|access_key_secret|oauth_refresh_token|oauth_access_token|access_token)"\s*:\s*"((?:[^"\\]|\\.)*)"?`)
 
+// stsToken matches an Alibaba Cloud STS security token (base64 of a
+// protobuf that starts "CAIS"), raw or percent-encoded, wherever it comes
+// from: a server can echo a token the caller never handed to alirole.
+var stsToken = regexp.MustCompile(`CAIS(?:[A-Za-z0-9+/=]|%[0-9A-Fa-f]{2}){16,}`)
+
 // anyURL matches an absolute http(s) URL up to a quote, white space or
 // angle bracket (how Go, the SDKs and HTML pages delimit them).
 var anyURL = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>` + "`" + `]+`)
@@ -143,6 +148,7 @@ func clean(text string, secrets []string) string {
 	secrets = append(secrets, harvest(text)...)
 	text = anyURL.ReplaceAllStringFunc(text, StripURL)
 	text = replaceSecrets(text, secrets)
+	text = stsToken.ReplaceAllString(text, Redacted)
 	text = secretParam.ReplaceAllStringFunc(text, func(m string) string {
 		sub := secretParam.FindStringSubmatch(m)
 		if sub[1] != "" {
