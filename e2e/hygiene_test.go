@@ -831,3 +831,195 @@ ram_role_arn = `+prodArn+`
 		t.Fatalf("files left behind: %v %v", left, copies)
 	}
 }
+
+// TestEvalExportGuardsStdout runs `eval "$(alirole export P)"` in bash
+// where credentials-go prints to stdout: the raw output of an External
+// helper that printed shell code and invalid JSON, and its DEBUG=credential
+// request dump. Nothing may execute, stdout may hold only alirole's own
+// output, and no secret may reach stderr.
+func TestEvalExportGuardsStdout(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	s, _ := ready(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "PWNED")
+	const helperSecret = "HelperSecret+shown/by=credentials-go"
+	helper := filepath.Join(dir, "helper.sh")
+	script := "#!/bin/sh\necho 'touch " + marker + "; export ALIBABA_CLOUD_ACCESS_KEY_ID=evil'\n" +
+		`echo '{"mode":"AK","access_key_id":"LTAI5tHelper","access_key_secret":"` + helperSecret + `"'` + "\n"
+	if err := os.WriteFile(helper, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, s.path("config"), "\n[profile bad]\ncredential_source = external\nprocess_command = "+helper+"\n")
+	bash := func(extra []string, code string) result {
+		t.Helper()
+		cmd := exec.Command("bash", "-c", code)
+		cmd.Env = append(append(append([]string{}, s.env...), "ALIROLE="+binPath), extra...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		r := result{out.String(), errb.String(), 0}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, debug := range []string{"", "credential,sdk"} {
+		r := bash([]string{"DEBUG=" + debug}, `eval "$("$ALIROLE" export bad)"; echo "id=$ALIBABA_CLOUD_ACCESS_KEY_ID"`)
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("DEBUG=%s: the helper's output ran as shell code", debug)
+		}
+		if r.stdout != "id=\n" {
+			t.Errorf("DEBUG=%s: stdout %q, want only the script's own line", debug, r.stdout)
+		}
+		if strings.Contains(r.stderr, helperSecret) || strings.Contains(r.stderr, "touch") {
+			t.Errorf("DEBUG=%s: the helper's output reached stderr:\n%s", debug, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "process_command did not print the credentials JSON") || !strings.Contains(r.stderr, "dropped") {
+			t.Errorf("DEBUG=%s: stderr does not explain:\n%s", debug, r.stderr)
+		}
+	}
+	// A working chain with credentials-go's request dump on: alirole's
+	// output is the only thing on stdout, and it evaluates.
+	r := bash([]string{"DEBUG=credential,sdk", "OUT=" + filepath.Join(dir, "out")}, `out=$("$ALIROLE" export --refresh audit) || exit 9; printf '%s\n' "$out" > "$OUT"; eval "$out"; echo "id=$ALIBABA_CLOUD_ACCESS_KEY_ID"; "$ALIROLE" whoami audit | head -1`)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "id=STS.") || !strings.Contains(r.stdout, "\nAccount:  "+acct+"\n") || strings.Count(r.stdout, "\n") != 2 {
+		t.Fatalf("eval with DEBUG=credential: %s", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if !regexp.MustCompile(`^(export [A-Z_]+=|unset [A-Z_ ]+$)`).MatchString(line) {
+			t.Errorf("alirole export printed a line that is not its own: %q", line)
+		}
+		vars++
+	}
+	env := envMap(strings.NewReplacer("export ", "", "'", "", "\n", "\x00").Replace(string(data)))
+	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"} {
+		v := env[k]
+		if len(v) < 8 {
+			t.Fatalf("no %s exported", k)
+		}
+		for _, f := range []string{v, url.QueryEscape(v)} {
+			if strings.Contains(r.stderr, f) {
+				t.Errorf("stderr holds %s", k)
+			}
+		}
+	}
+	if !strings.Contains(r.stderr, "dropped") {
+		t.Errorf("DEBUG=credential,sdk printed nothing to drop: the test lost its point\n%s", r.stderr)
+	}
+	if m := stsToken.FindString(r.stderr); m != "" {
+		t.Errorf("stderr holds a token")
+	}
+	t.Logf("stdout guard: %d lines of alirole output, library output dropped: %q", vars, regexp.MustCompile(`dropped \d+ bytes`).FindAllString(r.stderr, -1))
+}
+
+// coreLimit returns the soft and hard "Max core file size" of a limits
+// file.
+func coreLimit(t *testing.T, limits string) (soft, hard string) {
+	t.Helper()
+	for _, line := range strings.Split(limits, "\n") {
+		if strings.HasPrefix(line, "Max core file size") {
+			f := strings.Fields(strings.TrimPrefix(line, "Max core file size"))
+			if len(f) >= 2 {
+				return f[0], f[1]
+			}
+		}
+	}
+	t.Fatalf("no core limit in %q", limits)
+	return "", ""
+}
+
+// TestChildrenLackPassphraseAndCoreDumps checks that no child alirole
+// starts inherits ALIROLE_FILE_PASSPHRASE (an External helper run by
+// credentials-go with os.Environ, an exec'd program, an exec --server
+// child, the browser of login), that a running alirole has a core limit of
+// 0 (read by its External helper from /proc/PPID/limits while alirole
+// waits for it), and that the program exec puts in alirole's place gets
+// the user's own core limit back.
+func TestChildrenLackPassphraseAndCoreDumps(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/limits"); err != nil {
+		t.Skip("no /proc")
+	}
+	s, emu := ready(t)
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "helper.sh")
+	script := "#!/bin/sh\nenv > " + dir + "/helper.env\ncat /proc/$PPID/limits > " + dir + "/alirole.limits\n" +
+		`echo '{"mode":"AK","access_key_id":"` + aliceKeyID + `","access_key_secret":"` + aliceSecret + `"}'` + "\n"
+	browser := filepath.Join(dir, "browser.sh")
+	if err := os.WriteFile(helper, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(browser, []byte("#!/bin/sh\nenv > "+dir+"/browser.env\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, s.path("config"), "\n[profile ext]\ncredential_source = external\nprocess_command = "+helper+"\n")
+	// alirole starts with the highest core limit the test may set, so
+	// that 0 is its own doing.
+	run := func(extra []string, args ...string) result {
+		t.Helper()
+		cmd := exec.Command("sh", append([]string{"-c", `ulimit -S -c "$(ulimit -H -c)"; exec "$0" "$@"`, binPath}, args...)...)
+		cmd.Env = append(append([]string{}, s.env...), extra...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		if err != nil {
+			t.Fatalf("alirole %v: %v\n%s", args, err, errb.String())
+		}
+		return result{out.String(), errb.String(), 0}
+	}
+	_, hard := coreLimit(t, readFile(t, "/proc/self/limits"))
+	if hard == "0" {
+		t.Log("the hard core limit is 0: the restored limit cannot be told from alirole's")
+	}
+
+	run(nil, "export", "--format", "json", "ext")
+	helperEnv := readFile(t, filepath.Join(dir, "helper.env"))
+	if strings.Contains(helperEnv, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(helperEnv, passphrase) {
+		t.Error("the External helper inherited the file keychain passphrase")
+	}
+	if !strings.Contains(helperEnv, "ALIROLE_FILE_DIR=") {
+		t.Fatal("helper environment not captured")
+	}
+	soft, h := coreLimit(t, readFile(t, filepath.Join(dir, "alirole.limits")))
+	if soft != "0" || h != hard {
+		t.Errorf("running alirole has core limit %s/%s, want 0/%s", soft, h, hard)
+	}
+
+	r := run(nil, "exec", "prod", "--", "sh", "-c", "env; cat /proc/self/limits")
+	if strings.Contains(r.stdout, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(r.stdout, passphrase) {
+		t.Error("the exec'd program inherited the passphrase")
+	}
+	if soft, h := coreLimit(t, r.stdout); soft != hard || h != hard {
+		t.Errorf("the exec'd program has core limit %s/%s, want the user's %s/%s", soft, h, hard, hard)
+	}
+	r = run(nil, "exec", "--server", "prod", "--", "sh", "-c", "env; cat /proc/$PPID/limits")
+	if strings.Contains(r.stdout, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(r.stdout, passphrase) {
+		t.Error("the exec --server child inherited the passphrase")
+	}
+	if soft, _ := coreLimit(t, r.stdout); soft != "0" {
+		t.Errorf("alirole serving credentials has core limit %s, want 0", soft)
+	}
+	run(append(signinEnv(emu), "BROWSER="+browser+" %s"), "login", "prod")
+	browserEnv := readFile(t, filepath.Join(dir, "browser.env"))
+	if strings.Contains(browserEnv, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(browserEnv, passphrase) || !strings.Contains(browserEnv, "ALIROLE_FILE_DIR=") {
+		t.Errorf("browser environment wrong (passphrase inherited or not captured)")
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
