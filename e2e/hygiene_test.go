@@ -1023,3 +1023,64 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// TestServiceFailuresAreReadable: every STS, RAM and sign-in failure says
+// in words what happened, at which hop, and what to do, without library
+// internals (parser errors, nil pointers, upstream typos).
+func TestServiceFailuresAreReadable(t *testing.T) {
+	t.Parallel()
+	s, emu := rotationSandbox(t, testWorld())
+	s.ok("export", "prod") // caches admin and prod
+	internals := []string{"json.Unmarshal", "invalid character", "nil pointer", "panic", "enviroment", "runtime error", "SDK."}
+	for _, tc := range []struct {
+		name  string
+		fault stsemu.Fault
+		extra []string
+		args  []string
+		want  []string
+	}{
+		{"AssumeRole HTML 502", stsemu.Fault{Action: "AssumeRole", MalformedBody: true, Status: 502}, nil, []string{"export", "audit"},
+			[]string{`profile "audit"`, "HTML page", "what to do:", "proxy"}},
+		{"AssumeRole HTML 200", stsemu.Fault{Action: "AssumeRole", MalformedBody: true}, nil, []string{"export", "audit"},
+			[]string{`profile "audit"`, "not JSON", "what to do:"}},
+		{"AssumeRole 500", stsemu.Fault{Action: "AssumeRole", Status: 500}, nil, []string{"export", "audit"},
+			[]string{`profile "audit"`, "InternalError", "what to do: STS failed on its side: try again"}},
+		{"AssumeRole without Expiration", stsemu.Fault{Action: "AssumeRole", RoleArn: auditArn, OmitExpiration: true}, nil, []string{"export", "--no-cache", "audit"},
+			[]string{`profile "audit"`, "no Expiration", "what to do:"}},
+		{"GetCallerIdentity HTML", stsemu.Fault{Action: "GetCallerIdentity", MalformedBody: true, Status: 502}, nil, []string{"whoami", "prod"},
+			[]string{"profile prod", "not an STS error document", "--sts-endpoint"}},
+		{"GetCallerIdentity 500", stsemu.Fault{Action: "GetCallerIdentity", Status: 500}, nil, []string{"whoami", "prod"},
+			[]string{"InternalError", "what to do: STS failed on its side"}},
+		{"CreateAccessKey HTML", stsemu.Fault{Action: "CreateAccessKey", MalformedBody: true, Status: 502}, nil, []string{"rotate", "alice"},
+			[]string{"CreateAccessKey", "not a RAM error document", "--ram-endpoint"}},
+		{"CreateAccessKey 500", stsemu.Fault{Action: "CreateAccessKey", Status: 500}, nil, []string{"rotate", "alice"},
+			[]string{"InternalError", "try again"}},
+		{"check with STS down", stsemu.Fault{}, []string{"ALIROLE_STS_ENDPOINT=127.0.0.1:1"}, []string{"rotate", "alice"},
+			[]string{"STS could not check the stored key", "try again"}},
+		{"GetSigninToken 500", stsemu.Fault{Action: "GetSigninToken", Status: 500}, signinEnv(emu), []string{"login", "--stdout", "prod"},
+			[]string{`profile "prod"`, "try again"}},
+		{"whoami without credentials", stsemu.Fault{}, nil, []string{"whoami"},
+			[]string{"no credentials in the environment", "give a PROFILE"}},
+	} {
+		emu.ClearFaults()
+		if tc.fault != (stsemu.Fault{}) {
+			emu.Inject(tc.fault)
+		}
+		r := s.run(tc.extra, tc.args...)
+		if r.code == 0 {
+			t.Errorf("%s: succeeded: %s", tc.name, r)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tc.name, w, r.stderr)
+			}
+		}
+		for _, bad := range internals {
+			if strings.Contains(r.stderr, bad) {
+				t.Errorf("%s: stderr shows library internals (%q):\n%s", tc.name, bad, r.stderr)
+			}
+		}
+	}
+	emu.ClearFaults()
+}
