@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"runtime/debug"
 
@@ -33,6 +35,10 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "alirole: warning: core dumps stay enabled: "+err.Error())
 	}
 	guard.RestoreOnHandOver(restoreCore)
+	// Libraries' std-log output (keyring's debug, net/http's server
+	// errors) goes to stderr unscrubbed: drop it. alirole logs through its
+	// own slog handler (--debug).
+	log.SetOutput(io.Discard)
 
 	env := commands.SystemEnv()
 	env.Stdout = guard.Stdout()
