@@ -1001,12 +1001,16 @@ func TestChildrenLackPassphraseAndCoreDumps(t *testing.T) {
 	if soft, h := coreLimit(t, r.stdout); soft != hard || h != hard {
 		t.Errorf("the exec'd program has core limit %s/%s, want the user's %s/%s", soft, h, hard, hard)
 	}
-	r = run(nil, "exec", "--server", "prod", "--", "sh", "-c", "env; cat /proc/$PPID/limits")
+	r = run(nil, "exec", "--server", "prod", "--", "sh", "-c", "env; cat /proc/$PPID/limits; echo ---; cat /proc/self/limits")
 	if strings.Contains(r.stdout, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(r.stdout, passphrase) {
 		t.Error("the exec --server child inherited the passphrase")
 	}
-	if soft, _ := coreLimit(t, r.stdout); soft != "0" {
+	server, child, _ := strings.Cut(r.stdout, "\n---\n")
+	if soft, _ := coreLimit(t, server); soft != "0" {
 		t.Errorf("alirole serving credentials has core limit %s, want 0", soft)
+	}
+	if soft, h := coreLimit(t, child); soft != "0" || h != hard {
+		t.Errorf("the exec --server child has core limit %s/%s, want 0/%s (documented)", soft, h, hard)
 	}
 	run(append(signinEnv(emu), "BROWSER="+browser+" %s"), "login", "prod")
 	browserEnv := readFile(t, filepath.Join(dir, "browser.env"))
