@@ -41,6 +41,8 @@ func (g *Guard) HandOver() error {
 	if err := g.release(); err != nil {
 		return err
 	}
+	// The drain's last write end is gone: it ends by itself.
+	g.stop = func() {}
 	if g.coreRestore != nil {
 		return g.coreRestore()
 	}
