@@ -61,4 +61,3 @@ func guardedChild() {
 	fmt.Fprintf(os.Stderr, "dropped=%d\n", g.Close())
 	os.Exit(0)
 }
-
