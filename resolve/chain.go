@@ -96,6 +96,7 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 		id = "oidc:" + p.OIDCProviderArn + "|" + p.RamRoleArn + "|" + p.OIDCTokenFile
 	case config.SourceCredentialsURI:
 		prov, err = providers.NewURLCredentialsProviderBuilder().WithUrl(p.CredentialsURI).WithHttpOptions(hopts).Build()
+		secrets.addURI(p.CredentialsURI)
 		id = "uri:" + p.CredentialsURI
 	case config.SourceExternal:
 		prov, err = providers.NewExternalCredentialsProviderBuilder().WithProcessCommand(p.ProcessCommand).Build()

@@ -44,7 +44,7 @@ func TestCleanError(t *testing.T) {
 		{
 			name: "proxy page echoing the request",
 			in:   errors.New(refreshFailedPrefix + `<p>` + signed + `</p>`),
-			want: `STS answered with an HTML page instead of an STS error document`,
+			want: `the service answered with an HTML page instead of an error document`,
 		},
 		{
 			name: "json members",

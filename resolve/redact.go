@@ -1,6 +1,9 @@
 package resolve
 
 import (
+	"net/url"
+	"strings"
+
 	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/internal/scrub"
 )
@@ -14,6 +17,17 @@ type secretSet struct {
 
 func (s *secretSet) add(c creds.Credentials) {
 	s.s.Add(c.AccessKeySecret, c.SecurityToken)
+}
+
+// addURI treats the path and query of a credentials URI as secrets: they
+// often carry its access token (alirole's own credentials server does).
+func (s *secretSet) addURI(raw string) {
+	if u, err := url.Parse(raw); err == nil {
+		if len(u.Path) >= 8 {
+			s.s.Add(u.Path, strings.TrimPrefix(u.Path, "/"))
+		}
+		s.s.Add(u.RawQuery)
+	}
 }
 
 func (s *secretSet) scrub(text string) string {

@@ -65,3 +65,22 @@ func TestRedactionCatchesProviderLeaks(t *testing.T) {
 		t.Errorf("message lost its context or kept the query: %s", msg)
 	}
 }
+
+type failingProvider struct{ err error }
+
+func (p failingProvider) GetCredentials() (*providers.Credentials, error) { return nil, p.err }
+func (p failingProvider) GetProviderName() string                         { return "failing" }
+
+// TestCredentialsURITokenRedacted: credentials-go's URL provider puts the
+// request URL, path included, into its errors; a credentials URI's path is
+// its access token.
+func TestCredentialsURITokenRedacted(t *testing.T) {
+	const uri = "http://127.0.0.1:9/Zm9vYmFyLXRva2VuLXBhdGg?x=query-secret-1"
+	secrets := &secretSet{}
+	secrets.addURI(uri)
+	n := &providerNode{prov: failingProvider{fmt.Errorf("get credentials from GET %s failed: busy", uri)}, profile: "uri", kind: "credentials_uri", secrets: secrets}
+	_, err := redacting{n, secrets}.get()
+	if err == nil || strings.Contains(err.Error(), "Zm9vYmFyLXRva2VuLXBhdGg") || strings.Contains(err.Error(), "query-secret-1") || !strings.Contains(err.Error(), "127.0.0.1:9") {
+		t.Fatalf("error %v", err)
+	}
+}

@@ -129,15 +129,15 @@ func cleanError(err error) error {
 	switch {
 	case strings.HasPrefix(text, refreshFailedPrefix):
 		body := strings.TrimSpace(strings.TrimPrefix(text, refreshFailedPrefix))
-		what := "something that is not an STS error document"
+		what := "something that is not an error document"
 		if strings.HasPrefix(body, "<") {
-			what = "an HTML page instead of an STS error document"
+			what = "an HTML page instead of an error document"
 		}
-		return &cleanedError{msg: "STS answered with " + what, err: errUnreadable, hint: proxyHint}
+		return &cleanedError{msg: "the service answered with " + what, err: errUnreadable, hint: proxyHint}
 	case strings.Contains(text, "json.Unmarshal fail"):
-		return &cleanedError{msg: "STS answered HTTP 200 with something that is not JSON", err: errUnreadable, hint: proxyHint}
+		return &cleanedError{msg: "the answer (HTTP 200) is not JSON", err: errUnreadable, hint: proxyHint}
 	case strings.Contains(text, "fail to get credentials"):
-		return &cleanedError{msg: "the STS answer has no credentials in it", err: errUnreadable, hint: proxyHint}
+		return &cleanedError{msg: "the answer has no credentials in it", err: errUnreadable, hint: proxyHint}
 	case strings.Contains(text, "failed to parse external command output"):
 		// credentials-go printed the raw output (dropped by alirole's
 		// stdout guard); it may hold secrets, so it is not repeated here.
