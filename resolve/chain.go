@@ -384,7 +384,7 @@ func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentia
 			return creds.Credentials{}, h.wrap(err, attempt)
 		}
 		d := backoff(attempt)
-		log.Debug("AssumeRole failed, retrying", "err", cleanError(err).Error(), "in", d)
+		log.Debug("AssumeRole failed, retrying", "err", h.secrets.scrub(cleanError(err).Error()), "in", d)
 		if serr := o.Sleep(h.ctx, d); serr != nil {
 			return creds.Credentials{}, h.wrap(err, attempt)
 		}
