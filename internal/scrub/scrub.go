@@ -147,16 +147,18 @@ func clean(text string, secrets []string) string {
 	// up: a bare signature in a string to sign or in a server's message.
 	secrets = append(secrets, harvest(text)...)
 	text = anyURL.ReplaceAllStringFunc(text, StripURL)
+	// Control first: its escapes must not join with neighbouring text into
+	// a copy of a secret after the secrets were replaced.
+	text = Control(text)
 	text = replaceSecrets(text, secrets)
 	text = stsToken.ReplaceAllString(text, Redacted)
-	text = secretParam.ReplaceAllStringFunc(text, func(m string) string {
+	return secretParam.ReplaceAllStringFunc(text, func(m string) string {
 		sub := secretParam.FindStringSubmatch(m)
 		if sub[1] != "" {
 			return sub[1] + sub[2] + Redacted
 		}
 		return `"` + sub[4] + `":"` + Redacted + `"`
 	})
-	return Control(text)
 }
 
 // forms are the ways a secret is written in URLs, forms and JSON.
@@ -184,6 +186,8 @@ func replaceSecrets(text string, secrets []string) string {
 	seen := map[string]bool{}
 	for _, v := range secrets {
 		for _, f := range forms(v) {
+			// The text is matched after Control.
+			f = Control(f)
 			if len(f) >= minSecret && !seen[f] {
 				seen[f] = true
 				all = append(all, f)
@@ -197,8 +201,16 @@ func replaceSecrets(text string, secrets []string) string {
 			all[j], all[j-1] = all[j-1], all[j]
 		}
 	}
-	for _, f := range all {
-		text = strings.ReplaceAll(text, f, Redacted)
+	// A replacement can complete a copy with its neighbours ("d>ab" after
+	// "<redacted>" + "ab"): repeat until nothing changes.
+	for pass := 0; pass < 4; pass++ {
+		before := text
+		for _, f := range all {
+			text = strings.ReplaceAll(text, f, Redacted)
+		}
+		if text == before {
+			break
+		}
 	}
 	return text
 }

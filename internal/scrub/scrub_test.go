@@ -105,3 +105,29 @@ func TestControl(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// FuzzText: whatever the text and the secret, the result holds no copy of
+// the secret in any form scrub knows, and nothing a terminal interprets.
+func FuzzText(f *testing.F) {
+	f.Add("token "+url.QueryEscape(token)+" at "+signedURL(), token)
+	f.Add("a\x1b[31mred\x07", "")
+	f.Add("<redacted>abab", "abab")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		got := Text(text+" "+secret+" "+url.QueryEscape(secret), secret)
+		if len(secret) >= minSecret && !strings.Contains(Redacted, secret) {
+			for _, f := range forms(secret) {
+				if len(f) >= minSecret && strings.Contains(got, f) && !strings.Contains(Redacted, f) {
+					t.Fatalf("form %q of the secret left in %q", f, got)
+				}
+			}
+		}
+		for _, r := range got {
+			if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidi(r) {
+				t.Fatalf("control character %U left in %q", r, got)
+			}
+		}
+		if m := secretParam.FindStringSubmatch(got); m != nil && m[3] != "" && m[3] != Redacted {
+			t.Fatalf("parameter value left in %q", got)
+		}
+	})
+}
