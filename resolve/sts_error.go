@@ -108,7 +108,7 @@ func cleanError(err error) error {
 			}
 			se.Message = kept
 		}
-		se.Code, se.Message, se.RequestID = redactParams(se.Code), redactParams(se.Message), redactParams(se.RequestID)
+		se.Code, se.Message, se.RequestID = scrub.Field(se.Code), scrub.Field(se.Message), scrub.Field(se.RequestID)
 		return se
 	}
 	var ue *url.Error

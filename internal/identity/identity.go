@@ -81,11 +81,12 @@ func describe(err error, c creds.Credentials) error {
 	case errors.As(err, &se) && se.ErrorCode() == "":
 		return fmt.Errorf("HTTP %d, and the answer is not an STS error document (a proxy or gateway answered?): check the STS endpoint (--sts-endpoint, ALIROLE_STS_ENDPOINT) and try again", se.HttpStatus())
 	case errors.As(err, &se):
-		msg := fmt.Sprintf("%s: %s (request id %s)", se.ErrorCode(), se.Message(), se.RequestId())
+		code := scrub.Field(se.ErrorCode(), secrets...)
+		msg := fmt.Sprintf("%s: %s (request id %s)", code, scrub.Field(se.Message(), secrets...), scrub.Field(se.RequestId(), secrets...))
 		if h := hint(se.ErrorCode(), se.HttpStatus()); h != "" {
 			msg += "\n  what to do: " + h
 		}
-		return &Error{Code: scrub.Text(se.ErrorCode(), secrets...), msg: scrub.Text(msg, secrets...)}
+		return &Error{Code: code, msg: msg}
 	case errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode:
 		return errors.New("the answer is not the JSON STS sends (a proxy or captive portal answered?): check the STS endpoint (--sts-endpoint, ALIROLE_STS_ENDPOINT)")
 	case errors.As(err, &ce) && ce.OriginError() != nil:

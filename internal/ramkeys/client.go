@@ -173,8 +173,8 @@ func (c SDKClient) wrap(action string, err error, signer keychain.AccessKey) err
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%s at %s: %w", action, c.endpoint(), &APIError{
-			Status: se.HttpStatus(), Code: scrub.Text(se.ErrorCode(), signer.Secret), Message: scrub.Text(se.Message(), signer.Secret),
-			RequestID: scrub.Text(se.RequestId(), signer.Secret),
+			Status: se.HttpStatus(), Code: scrub.Field(se.ErrorCode(), signer.Secret), Message: scrub.Field(se.Message(), signer.Secret),
+			RequestID: scrub.Field(se.RequestId(), signer.Secret),
 		})
 	}
 	var ce *sdkerrors.ClientError

@@ -73,6 +73,13 @@ func Text(text string, secrets ...string) string {
 	return clean(text, kept)
 }
 
+// Field cleans one field of a service's answer (a code, a message, a
+// request id) like Text, and puts it on one line: a server must not be
+// able to add lines of its own ("what to do: ...") to alirole's message.
+func Field(text string, secrets ...string) string {
+	return strings.NewReplacer("\n", " ", "\t", " ").Replace(Text(text, secrets...))
+}
+
 // Error returns err with a cleaned text (see Text). The result unwraps to
 // err's cause below any *url.Error, so errors.Is and errors.As still find
 // timeouts and connection errors, but nothing reached through it carries

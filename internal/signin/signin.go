@@ -291,5 +291,5 @@ func sanitize(err error, cr creds.Credentials) error {
 }
 
 func scrubText(msg string, cr creds.Credentials) string {
-	return scrub.Text(msg, cr.AccessKeySecret, cr.SecurityToken)
+	return scrub.Field(msg, cr.AccessKeySecret, cr.SecurityToken)
 }
