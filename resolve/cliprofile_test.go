@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func cliProvider(t *testing.T, config string) (*cliProfileProvider, string) {
@@ -47,5 +48,31 @@ func TestCLIProfileCopyIsRemoved(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "alirole-cli-*")); len(left) != 0 {
 		t.Fatalf("copies left: %v", left)
+	}
+}
+
+// TestSweepCLICopies: a copy a killed alirole left behind goes with the
+// next run; a copy another running alirole is using stays.
+func TestSweepCLICopies(t *testing.T) {
+	dir := t.TempDir()
+	stale, fresh := filepath.Join(dir, "alirole-cli-1"), filepath.Join(dir, "alirole-cli-2")
+	for _, d := range []string{stale, fresh} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "config.json"), []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	sweepCLICopies(dir, time.Now())
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale copy kept (%v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh copy removed: %v", err)
 	}
 }
