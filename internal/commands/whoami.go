@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,7 +52,8 @@ func (e Env) whoami(c *cli.Context) error {
 		}
 		pc, err := p.GetCredentials()
 		if err != nil {
-			return fmt.Errorf("no credentials in the environment (give a PROFILE, or run inside 'alirole exec'): %w", err)
+			// credentials-go's own text has a typo and no advice.
+			return errors.New("no credentials in the environment: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not both set; give a PROFILE ('alirole whoami PROFILE') or run inside 'alirole exec PROFILE'")
 		}
 		cr = creds.Credentials{AccessKeyID: pc.AccessKeyId, AccessKeySecret: pc.AccessKeySecret, SecurityToken: pc.SecurityToken}
 		if exp, err := time.Parse(time.RFC3339, e.Getenv("ALIROLE_SESSION_EXPIRATION")); err == nil {

@@ -5,7 +5,6 @@ package identity
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
 
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // Identity is STS's answer about the caller.
@@ -61,7 +61,7 @@ func Get(c creds.Credentials, endpoint string, timeout time.Duration) (Identity,
 	req.Scheme = "https"
 	resp, err := client.GetCallerIdentity(req)
 	if err != nil {
-		return Identity{}, fmt.Errorf("get caller identity from %s: %s", endpoint, describe(err, c))
+		return Identity{}, fmt.Errorf("get caller identity from %s: %w", endpoint, describe(err, c))
 	}
 	return Identity{
 		AccountID: resp.AccountId, Arn: resp.Arn, IdentityType: resp.IdentityType,
@@ -69,29 +69,60 @@ func Get(c creds.Credentials, endpoint string, timeout time.Duration) (Identity,
 	}, nil
 }
 
-// describe makes an SDK error presentable: transport errors carry the signed
-// request URL (with the security token), so only their cause is kept, and
-// any secret left in the text is blanked.
-func describe(err error, c creds.Credentials) string {
-	var msg string
+// describe is the one way an SDK error leaves this package. Transport
+// errors are *url.Error values holding the signed GetCallerIdentity URL
+// (replayable for 15 minutes), so everything goes through scrub; answers
+// that are not STS's JSON get a sentence instead of parser internals.
+func describe(err error, c creds.Credentials) error {
+	secrets := []string{c.AccessKeySecret, c.SecurityToken}
 	var se *sdkerrors.ServerError
 	var ce *sdkerrors.ClientError
 	switch {
+	case errors.As(err, &se) && se.ErrorCode() == "":
+		return fmt.Errorf("HTTP %d, and the answer is not an STS error document (a proxy or gateway answered?): check the STS endpoint (--sts-endpoint, ALIROLE_STS_ENDPOINT) and try again", se.HttpStatus())
 	case errors.As(err, &se):
-		msg = fmt.Sprintf("%s: %s (request id %s)", se.ErrorCode(), se.Message(), se.RequestId())
-	case errors.As(err, &ce):
-		msg = ce.Message()
-		var ue *url.Error
-		if errors.As(ce.OriginError(), &ue) {
-			msg = ue.Err.Error()
+		code := scrub.Field(se.ErrorCode(), secrets...)
+		msg := fmt.Sprintf("%s: %s (request id %s)", code, scrub.Field(se.Message(), secrets...), scrub.Field(se.RequestId(), secrets...))
+		if h := hint(se.ErrorCode(), se.HttpStatus()); h != "" {
+			msg += "\n  what to do: " + h
 		}
-	default:
-		msg = err.Error()
+		return &Error{Code: code, msg: msg}
+	case errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode:
+		return errors.New("the answer is not the JSON STS sends (a proxy or captive portal answered?): check the STS endpoint (--sts-endpoint, ALIROLE_STS_ENDPOINT)")
+	case errors.As(err, &ce) && ce.OriginError() != nil:
+		err = ce.OriginError()
 	}
-	for _, secret := range []string{c.AccessKeySecret, c.SecurityToken} {
-		if secret != "" {
-			msg = strings.ReplaceAll(msg, secret, "<redacted>")
-		}
+	return scrub.Error(err, secrets...)
+}
+
+// Error is an error answer of STS to GetCallerIdentity.
+type Error struct {
+	Code string
+	msg  string
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// ErrorCode is STS's error code ("InvalidAccessKeyId.NotFound").
+func (e *Error) ErrorCode() string { return e.Code }
+
+// hint says what to do about a GetCallerIdentity error.
+func hint(code string, status int) string {
+	switch {
+	case code == "InvalidAccessKeyId.NotFound":
+		return "the AccessKey was deleted or mistyped: store a valid one with 'alirole add'"
+	case code == "InvalidAccessKeyId.Inactive":
+		return "the AccessKey is disabled in RAM: enable it or store another with 'alirole add'"
+	case code == "SignatureDoesNotMatch":
+		return "the AccessKey secret is wrong: store it again with 'alirole add'"
+	case strings.HasPrefix(code, "InvalidSecurityToken") || code == "MissingSecurityToken":
+		return "the session is no longer valid: get a new one ('alirole clear PROFILE', then try again)"
+	case code == "InvalidTimeStamp.Expired":
+		return "this machine's clock is off by more than 15 minutes: fix the system time"
+	case strings.HasPrefix(code, "Throttling"):
+		return "STS is throttling requests: wait a moment and try again"
+	case status >= 500:
+		return "STS failed on its side: try again in a minute"
 	}
-	return msg
+	return ""
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
@@ -13,6 +11,7 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
+	"github.com/alirole/alirole/internal/scrub"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -43,9 +42,16 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
+	if e.Code == "" {
+		// The SDK puts a non-JSON body (an HTML error page) in Message.
+		return fmt.Sprintf("HTTP %d, and the answer is not a RAM error document (a proxy or gateway answered?): check the RAM endpoint (--ram-endpoint, ALIROLE_RAM_ENDPOINT) and try again", e.Status)
+	}
 	msg := fmt.Sprintf("%s: %s", e.Code, e.Message)
 	if e.RequestID != "" {
 		msg += " (request id " + e.RequestID + ")"
+	}
+	if e.Status >= 500 {
+		msg += "; RAM failed on its side: try again in a minute"
 	}
 	return msg
 }
@@ -157,30 +163,27 @@ func (c SDKClient) ListAccessKeys(_ context.Context, signer keychain.AccessKey) 
 	return out, nil
 }
 
-// wrap turns an SDK error into an APIError or a transport error whose
-// text holds neither the signed URL nor the secret.
+// wrap is the one way an SDK error leaves this package: an APIError for an
+// answer of RAM, else the transport error. Either way the text goes through
+// scrub, because the SDK's transport errors are *url.Error values holding
+// the complete signed request URL (replayable within the timestamp window:
+// a CreateAccessKey replay mints a key), and server messages may echo
+// parameters or carry terminal escapes.
 func (c SDKClient) wrap(action string, err error, signer keychain.AccessKey) error {
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%s at %s: %w", action, c.endpoint(), &APIError{
-			Status: se.HttpStatus(), Code: se.ErrorCode(), Message: scrub(se.Message(), signer), RequestID: se.RequestId(),
+			Status: se.HttpStatus(), Code: scrub.Field(se.ErrorCode(), signer.Secret), Message: scrub.Field(se.Message(), signer.Secret),
+			RequestID: scrub.Field(se.RequestId(), signer.Secret),
 		})
 	}
-	msg := err.Error()
 	var ce *sdkerrors.ClientError
-	if errors.As(err, &ce) {
-		msg = ce.Message()
-		var ue *url.Error
-		if errors.As(ce.OriginError(), &ue) {
-			msg = ue.Err.Error()
-		}
+	if errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
+		return fmt.Errorf("%s at %s: the answer is not the JSON RAM sends (a proxy or captive portal answered?): check the RAM endpoint (--ram-endpoint, ALIROLE_RAM_ENDPOINT)", action, c.endpoint())
 	}
-	return fmt.Errorf("%s at %s: %s", action, c.endpoint(), scrub(msg, signer))
-}
-
-func scrub(msg string, k keychain.AccessKey) string {
-	if k.Secret != "" {
-		msg = strings.ReplaceAll(msg, k.Secret, "<redacted>")
+	if errors.As(err, &ce) && ce.OriginError() != nil {
+		// "[SDK.X] message\ncaused by:\n..." repeats the cause: keep the cause.
+		err = ce.OriginError()
 	}
-	return msg
+	return fmt.Errorf("%s at %s: %w", action, c.endpoint(), scrub.Error(err, signer.Secret))
 }

@@ -98,8 +98,13 @@ func Rotate(ctx context.Context, o Options, old keychain.AccessKey) (Result, err
 
 	who, err := o.Identify(ctx, old)
 	if err != nil {
-		return res, &Error{Step: StepCheck, Err: err,
-			Advice: "Nothing was changed. The stored key " + old.ID + " does not work; replace it with 'alirole add'."}
+		advice := "Nothing was changed. The stored key " + old.ID + " does not work; replace it with 'alirole add'."
+		var coded interface{ ErrorCode() string }
+		if !errors.As(err, &coded) || !strings.HasPrefix(coded.ErrorCode(), "InvalidAccessKeyId") && coded.ErrorCode() != "SignatureDoesNotMatch" {
+			// No verdict of STS about the key: it may work fine.
+			advice = "Nothing was changed. STS could not check the stored key " + old.ID + ": fix the network or the STS endpoint (--sts-endpoint, ALIROLE_STS_ENDPOINT) and try again."
+		}
+		return res, &Error{Step: StepCheck, Err: err, Advice: advice}
 	}
 	res.Identity = who
 	o.Log.Debug("rotate: current key checked", "key", old.ID, "identity", who)

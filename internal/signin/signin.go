@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // Federation endpoints and their consoles.
@@ -57,6 +58,12 @@ func (e *Error) Error() string {
 	}
 	if e.RequestID != "" {
 		msg += " (request id " + e.RequestID + ")"
+	}
+	switch {
+	case e.Code == "" || e.Code == "MalformedResponse":
+		msg += "; a proxy or gateway may have answered: check the sign-in url (--signin-url, ALIROLE_SIGNIN_URL)"
+	case e.Status >= 500:
+		msg += "; the sign-in service failed on its side: try again in a minute"
 	}
 	return msg
 }
@@ -180,7 +187,7 @@ func (c *Client) getSigninToken(ctx context.Context, endpoint *url.URL, method s
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		return "", fmt.Errorf("build sign-in request: %w", sanitize(err))
+		return "", fmt.Errorf("build sign-in request: %w", sanitize(err, cr))
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -188,12 +195,12 @@ func (c *Client) getSigninToken(ctx context.Context, endpoint *url.URL, method s
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return "", fmt.Errorf("get console sign-in token from %s: %w", endpoint.Host, sanitize(err))
+		return "", fmt.Errorf("get console sign-in token from %s: %w", endpoint.Host, sanitize(err, cr))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil {
-		return "", fmt.Errorf("read sign-in answer from %s: %w", endpoint.Host, sanitize(err))
+		return "", fmt.Errorf("read sign-in answer from %s: %w", endpoint.Host, sanitize(err, cr))
 	}
 	var out struct {
 		RequestID   string `json:"RequestId"`
@@ -210,7 +217,7 @@ func (c *Client) getSigninToken(ctx context.Context, endpoint *url.URL, method s
 		return "", e
 	}
 	if resp.StatusCode != http.StatusOK || out.SigninToken == "" {
-		e := &Error{Status: resp.StatusCode, Code: out.Code, Message: scrub(out.Message, cr), RequestID: out.RequestID}
+		e := &Error{Status: resp.StatusCode, Code: scrubText(out.Code, cr), Message: scrubText(out.Message, cr), RequestID: scrubText(out.RequestID, cr)}
 		if resp.StatusCode == http.StatusOK {
 			e.Code, e.Message = "MalformedResponse", "the answer has no SigninToken"
 		}
@@ -277,21 +284,12 @@ func IsConsoleURL(u string) bool {
 	return false
 }
 
-// sanitize drops the request URL from transport errors: on the GET path
-// it holds the secret.
-func sanitize(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+// sanitize is the one way a transport error leaves this package: on the
+// GET path its *url.Error holds the secret and token in the URL.
+func sanitize(err error, cr creds.Credentials) error {
+	return scrub.Error(err, cr.AccessKeySecret, cr.SecurityToken)
 }
 
-func scrub(msg string, cr creds.Credentials) string {
-	for _, s := range []string{cr.AccessKeySecret, cr.SecurityToken, url.QueryEscape(cr.SecurityToken)} {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "<redacted>")
-		}
-	}
-	return msg
+func scrubText(msg string, cr creds.Credentials) string {
+	return scrub.Field(msg, cr.AccessKeySecret, cr.SecurityToken)
 }
