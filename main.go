@@ -8,12 +8,16 @@ import (
 	"runtime/debug"
 
 	"github.com/alirole/alirole/internal/commands"
+	"github.com/alirole/alirole/resolve"
 )
 
 // version is set by -ldflags "-X main.version=..." in release builds.
 var version = ""
 
 func main() {
+	// credentials-go offers no injectable client: bound its answers through
+	// the transport it clones (see resolve.GuardHTTP).
+	resolve.GuardHTTP()
 	env := commands.SystemEnv()
 	os.Exit(commands.Run(context.Background(), commands.App(env, buildVersion()), os.Args, env))
 }

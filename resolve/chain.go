@@ -112,7 +112,14 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 	if err != nil {
 		return nil, errf(p.Name, "set up %s source: %w", p.CredentialSource, err)
 	}
-	return &providerNode{prov: prov, profile: p.Name, kind: p.CredentialSource, id: id, secrets: secrets}, nil
+	n := &providerNode{prov: prov, profile: p.Name, kind: p.CredentialSource, id: id, secrets: secrets, now: r.o.Now}
+	if p.CredentialSource == config.SourceOIDC {
+		n.maxLifetime = time.Hour // credentials-go's OIDC default DurationSeconds
+		if p.Duration > 0 {
+			n.maxLifetime = p.Duration
+		}
+	}
+	return n, nil
 }
 
 func (r *Resolver) endpoint(p *config.Profile) string {
@@ -187,6 +194,9 @@ type providerNode struct {
 	id      string
 	secrets *secretSet
 	memo    *creds.Credentials
+	// now and maxLifetime feed checkSourceAnswer.
+	now         func() time.Time
+	maxLifetime time.Duration
 }
 
 func (n *providerNode) get() (creds.Credentials, error) {
@@ -202,6 +212,9 @@ func (n *providerNode) get() (creds.Credentials, error) {
 		c.Expiration = exp
 	}
 	n.secrets.add(c)
+	if err := n.checkSourceAnswer(c); err != nil {
+		return creds.Credentials{}, err
+	}
 	n.memo = &c
 	return c, nil
 }
@@ -373,6 +386,9 @@ func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentia
 				c.Expiration = start.Add(h.duration).UTC().Truncate(time.Second)
 			}
 			h.secrets.add(c)
+			if err := h.checkHopAnswer(c, o.Now(), attempt); err != nil {
+				return creds.Credentials{}, err
+			}
 			h.memo = &c
 			return c, nil
 		}
@@ -431,6 +447,9 @@ func (h *hopNode) wrap(err error, attempts int) error {
 	var se *STSError
 	if errors.As(clean, &se) {
 		he.Hint = hint(se.Code, h.info)
+	}
+	if isTooLarge(err) {
+		he.Hint = answerHint
 	}
 	return he
 }

@@ -36,5 +36,6 @@ func runTests(m *testing.M) int {
 	}
 	os.Setenv("SSL_CERT_FILE", caPath)
 	os.Setenv("SSL_CERT_DIR", dir)
+	GuardHTTP() // as main does
 	return m.Run()
 }

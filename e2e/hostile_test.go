@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alirole/alirole/internal/stsemu"
+)
+
+// TestHostileSTSAnswersRealBinary: the released binary, given answers no
+// real STS sends, exits non-zero with an error naming the hop and what to
+// do, prints nothing on stdout and caches nothing in the keychain; an
+// 800 MiB answer costs neither the memory nor the time to read it.
+func TestHostileSTSAnswersRealBinary(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault stsemu.Fault
+		want  string
+	}{
+		{"800 MiB answer", stsemu.Fault{HugeBody: 800 << 20}, "larger than 1024 KiB"},
+		{"expiration in 2099", stsemu.Fault{Expiration: "2099-01-01T00:00:00Z"}, "Expiration 2099-01-01T00:00:00Z is later than the 2h0m0s that was asked for"},
+		{"expiration in 2001", stsemu.Fault{Expiration: "2001-01-01T00:00:00Z"}, "Expiration 2001-01-01T00:00:00Z is already past"},
+		{"empty credentials", stsemu.Fault{EmptyCredentials: true}, "empty AccessKeyId"},
+		{"oversized token", stsemu.Fault{OversizeToken: 512 << 10}, "SecurityToken is 5"},
+		{"escape sequences in an error", stsemu.Fault{Status: 403, Code: "NoPermission", Message: stsemu.EscapeMessage}, "NoPermission"},
+	}
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			emu.ClearFaults()
+			f := tc.fault
+			f.Action, f.RoleArn = "AssumeRole", adminArn
+			emu.Inject(f)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binPath, "export", "--format", "external", "prod")
+			cmd.Env = s.env
+			var out, errb strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			start := time.Now()
+			err := cmd.Run()
+			took := time.Since(start)
+			if err == nil {
+				t.Fatalf("hostile answer accepted; stdout %q", out.String())
+			}
+			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+			t.Logf("took %s, max RSS %d MiB, stderr: %s", took.Round(time.Millisecond), ru.Maxrss>>10, errb.String())
+			msg := errb.String()
+			for _, want := range []string{`profile "admin"`, tc.want} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("stderr lacks %q", want)
+				}
+			}
+			if f.Status == 0 && !strings.Contains(msg, "what to do") {
+				t.Errorf("stderr does not say what to do")
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout not empty: %q", out.String())
+			}
+			if ru.Maxrss > 100<<10 { // KiB
+				t.Errorf("max RSS %d MiB", ru.Maxrss>>10)
+			}
+			entries, _ := filepath.Glob(s.path("keys/session*"))
+			if len(entries) != 0 {
+				t.Errorf("sessions cached after a hostile answer: %v", entries)
+			}
+		})
+	}
+	// The keychain was left usable: with the faults gone, the chain works.
+	emu.ClearFaults()
+	s.ok("export", "--format", "external", "prod")
+}
+
+// TestDevEmulatorFaultFlags: `alirole dev sts-emulator --fault` makes the
+// standalone emulator misbehave as documented: one 503 (retried), then an
+// answer with a 2099 Expiration, which alirole refuses.
+func TestDevEmulatorFaultFlags(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	emuCA := filepath.Join(dir, "ca.pem")
+	cmd := exec.CommandContext(ctx, binPath, "dev", "sts-emulator", "--ca-file", emuCA,
+		"--fault", "action=AssumeRole,times=1,status=503",
+		"--fault", "action=AssumeRole,expiration=2099-01-01T00:00:00Z")
+	stdout := &lockedBuffer{}
+	stderr := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = cmd.Wait() }()
+	waitFor(t, stdout, "ready\n")
+	var endpoint string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if rest, ok := strings.CutPrefix(line, "sts-emulator listening on https://"); ok {
+			endpoint, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	s := newSandbox(t, nil, "")
+	s.env = append(s.env, "SSL_CERT_FILE="+emuCA, "ALIROLE_STS_ENDPOINT="+endpoint)
+	s.writeConfig("[profile demo]\n\n[profile admin]\nsource_profile = demo\nram_role_arn = " + stsemu.DemoAdminRoleARN + "\n")
+	if r := s.run([]string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + stsemu.DemoAccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + stsemu.DemoAccessKeySecret}, "add", "--env", "demo"); r.code != 0 {
+		t.Fatalf("add: %s", r)
+	}
+	r := s.run(nil, "export", "--format", "external", "admin")
+	if r.code == 0 || !strings.Contains(r.stderr, "(2 attempts)") || !strings.Contains(r.stderr, "Expiration 2099-01-01T00:00:00Z") {
+		t.Fatalf("want a refused 2099 Expiration after one retried 503: %s\nemulator log:\n%s", r, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `status=503 code="ServiceUnavailable" fault="status Service Unavailable`) || !strings.Contains(stderr.String(), `status=200 code="" fault="expiration 2099-01-01T00:00:00Z"`) {
+		t.Fatalf("emulator log does not show both faults:\n%s", stderr.String())
+	}
+	if r := s.run(nil, "dev", "sts-emulator", "--ca-file", filepath.Join(dir, "x.pem"), "--fault", "bogus"); r.code == 0 || !strings.Contains(r.stderr, `unknown key "bogus"`) {
+		t.Fatalf("a bad --fault is not refused clearly: %s", r)
+	}
+}
