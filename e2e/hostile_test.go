@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -119,5 +120,58 @@ func TestDevEmulatorFaultFlags(t *testing.T) {
 	}
 	if r := s.run(nil, "dev", "sts-emulator", "--ca-file", filepath.Join(dir, "x.pem"), "--fault", "bogus"); r.code == 0 || !strings.Contains(r.stderr, `unknown key "bogus"`) {
 		t.Fatalf("a bad --fault is not refused clearly: %s", r)
+	}
+}
+
+// TestForeignLockDirRefused: with $XDG_RUNTIME_DIR/alirole owned by another
+// user (root chowns it) or open to everyone, export refuses with a message
+// naming the directory and what to do, and works again once it is removed.
+func TestForeignLockDirRefused(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	lockDir := s.path("run/alirole")
+	cases := []struct {
+		name  string
+		setup func() error
+		want  string
+	}{
+		{"mode 0777", func() error { return os.Chmod(lockDir, 0o777) }, "writable by other users (mode 0777)"},
+		{"foreign owner", func() error {
+			if os.Getuid() != 0 {
+				t.Skip("needs root to chown")
+			}
+			return os.Chown(lockDir, 4242, 4242)
+		}, "belongs to uid 4242"},
+		{"symlink", func() error {
+			if err := os.Mkdir(s.path("run/elsewhere"), 0o700); err != nil {
+				return err
+			}
+			return os.Symlink(s.path("run/elsewhere"), lockDir)
+		}, "is a symbolic link"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_ = os.RemoveAll(lockDir)
+			if tc.name != "symlink" {
+				if err := os.Mkdir(lockDir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tc.setup(); err != nil {
+				t.Fatal(err)
+			}
+			r := s.run(nil, "export", "--format", "external", "--no-cache", "prod")
+			if r.code != 0 {
+				t.Fatalf("--no-cache takes no lock, yet: %s", r)
+			}
+			r = s.run(nil, "export", "--refresh", "--format", "external", "prod")
+			if r.code == 0 || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, lockDir) || !strings.Contains(r.stderr, "remove it") || r.stdout != "" {
+				t.Fatalf("unsafe lock directory not refused clearly: %s", r)
+			}
+			_ = os.RemoveAll(lockDir)
+			s.ok("export", "--format", "external", "prod")
+		})
 	}
 }
