@@ -1,14 +1,20 @@
+//go:build unix
+
 package e2e
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/alirole/alirole/internal/stsemu"
 )
@@ -52,8 +58,11 @@ func TestHostileSTSAnswersRealBinary(t *testing.T) {
 			if err == nil {
 				t.Fatalf("hostile answer accepted; stdout %q", out.String())
 			}
-			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-			t.Logf("took %s, max RSS %d MiB, stderr: %s", took.Round(time.Millisecond), ru.Maxrss>>10, errb.String())
+			rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) // KiB on Linux
+			if runtime.GOOS == "darwin" {
+				rss >>= 10 // bytes there
+			}
+			t.Logf("took %s, max RSS %d MiB, stderr: %s", took.Round(time.Millisecond), rss>>10, errb.String())
 			msg := errb.String()
 			for _, want := range []string{`profile "admin"`, tc.want} {
 				if !strings.Contains(msg, want) {
@@ -66,8 +75,8 @@ func TestHostileSTSAnswersRealBinary(t *testing.T) {
 			if out.Len() != 0 {
 				t.Errorf("stdout not empty: %q", out.String())
 			}
-			if ru.Maxrss > 100<<10 { // KiB
-				t.Errorf("max RSS %d MiB", ru.Maxrss>>10)
+			if rss > 100<<10 {
+				t.Errorf("max RSS %d MiB", rss>>10)
 			}
 			entries, _ := filepath.Glob(s.path("keys/session*"))
 			if len(entries) != 0 {
@@ -173,5 +182,77 @@ func TestForeignLockDirRefused(t *testing.T) {
 			_ = os.RemoveAll(lockDir)
 			s.ok("export", "--format", "external", "prod")
 		})
+	}
+}
+
+// TestProgressOnTerminal: with stderr on a terminal (a pty), a silent STS
+// gets a "waiting" line and each retry a line; stdout (a pipe) holds only
+// the credentials. With stderr not a terminal, none of those lines appear.
+// --resolve-timeout bounds the whole resolution and is named in the error.
+func TestProgressOnTerminal(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+
+	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: adminArn, Hang: true, Times: 1})
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	screen := &lockedBuffer{}
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(screen, ptmx); close(copied) }()
+	cmd := exec.Command(binPath, "export", "--sts-timeout", "1500ms", "--format", "external", "admin")
+	cmd.Env = s.env
+	var stdout strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, tty
+	err = cmd.Run()
+	tty.Close()
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, screen.String())
+	}
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second):
+	}
+	shown := screen.String()
+	t.Logf("terminal:\n%s", shown)
+	for _, want := range []string{
+		"alirole: waiting for STS to answer AssumeRole for admin (role " + adminArn + ")…",
+		"alirole: retrying AssumeRole for admin (2/4) after timeout…",
+	} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("terminal lacks %q", want)
+		}
+	}
+	if !strings.HasPrefix(stdout.String(), `{"mode":"StsToken"`) {
+		t.Errorf("stdout: %q", stdout.String())
+	}
+
+	// Not a terminal: the same slow resolution prints no progress.
+	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: adminArn, Hang: true, Times: 1})
+	r := s.run(nil, "export", "--refresh", "--sts-timeout", "1500ms", "--format", "external", "admin")
+	if r.code != 0 || strings.Contains(r.stderr, "retrying") || strings.Contains(r.stderr, "waiting") {
+		t.Fatalf("progress lines without a terminal: %s", r)
+	}
+
+	// The total bound, by flag and by environment.
+	emu.Inject(stsemu.Fault{Action: "AssumeRole", Hang: true})
+	for _, how := range []struct {
+		extra []string
+		args  []string
+	}{
+		{nil, []string{"export", "--refresh", "--resolve-timeout", "2s", "prod"}},
+		{[]string{"ALIROLE_RESOLVE_TIMEOUT=2s"}, []string{"export", "--refresh", "prod"}},
+	} {
+		start := time.Now()
+		r := s.run(how.extra, how.args...)
+		took := time.Since(start)
+		if r.code == 0 || took > 5*time.Second || !strings.Contains(r.stderr, "gave up after 2s (the resolve timeout) waiting for AssumeRole for admin") ||
+			!strings.Contains(r.stderr, "--resolve-timeout or ALIROLE_RESOLVE_TIMEOUT") {
+			t.Fatalf("resolve timeout (%s): %s", took, r)
+		}
 	}
 }

@@ -373,10 +373,14 @@ func (h *hopNode) cached(now, notBefore time.Time, locked bool) (creds.Credentia
 // fetch calls STS through the RAMRoleARN provider, retrying what may pass.
 func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentials, error) {
 	o := h.r.o
+	var last error
 	for attempt := 1; ; attempt++ {
 		start := o.Now()
 		log.Debug("calling AssumeRole", "attempt", attempt)
-		pc, err := safeGet(h.inner)
+		pc, stopped, err := h.call(attempt, last)
+		if stopped {
+			return creds.Credentials{}, err // the resolution ran out of time
+		}
 		if err == nil {
 			c := creds.Credentials{AccessKeyID: pc.AccessKeyId, AccessKeySecret: pc.AccessKeySecret, SecurityToken: pc.SecurityToken}
 			if exp, ok := providerExpiry(h.inner); ok {
@@ -401,7 +405,12 @@ func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentia
 		}
 		d := backoff(attempt)
 		log.Debug("AssumeRole failed, retrying", "err", cleanError(err).Error(), "in", d)
+		h.retrying(attempt+1, err)
+		last = err
 		if serr := o.Sleep(h.ctx, d); serr != nil {
+			if timedOut(h.ctx) {
+				return creds.Credentials{}, h.ctxError(err)
+			}
 			return creds.Credentials{}, h.wrap(err, attempt)
 		}
 	}

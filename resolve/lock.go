@@ -145,8 +145,11 @@ func (r *Resolver) lockHop(ctx context.Context, key string) (unlock func(), err 
 	}
 	sum := sha256.Sum256([]byte(key))
 	path := filepath.Join(r.o.LockDir, hex.EncodeToString(sum[:12])+".lock")
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.o.LockTimeout)
 	defer cancel()
+	stop := r.after(progressDelay, "waiting for another alirole process that is resolving the same role…")
+	defer stop()
 	for {
 		fl := newLockFile(path)
 		ok, err := fl.TryLockContext(ctx, 15*time.Millisecond)
@@ -154,6 +157,9 @@ func (r *Resolver) lockHop(ctx context.Context, key string) (unlock func(), err 
 			err = errors.New("not acquired")
 		}
 		if err != nil {
+			if timedOut(parent) {
+				return nil, fmt.Errorf("gave up after %s (the resolve timeout) waiting for another alirole process to finish resolving (lock %s)\n  what to do: allow more time with --resolve-timeout or ALIROLE_RESOLVE_TIMEOUT", r.o.Timeout, path)
+			}
 			if errors.Is(err, context.DeadlineExceeded) {
 				return nil, fmt.Errorf("timed out after %s waiting for another alirole process to finish resolving (lock %s)", r.o.LockTimeout, path)
 			}
