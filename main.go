@@ -8,7 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/alirole/alirole/internal/commands"
-	"github.com/alirole/alirole/resolve"
+	"github.com/alirole/alirole/internal/httpguard"
 )
 
 // version is set by -ldflags "-X main.version=..." in release builds.
@@ -16,8 +16,8 @@ var version = ""
 
 func main() {
 	// credentials-go offers no injectable client: bound its answers through
-	// the transport it clones (see resolve.GuardHTTP).
-	resolve.GuardHTTP()
+	// the transport it clones (see httpguard.Install).
+	httpguard.Install()
 	env := commands.SystemEnv()
 	os.Exit(commands.Run(context.Background(), commands.App(env, buildVersion()), os.Args, env))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -457,7 +458,7 @@ func (h *hopNode) wrap(err error, attempts int) error {
 	if errors.As(clean, &se) {
 		he.Hint = hint(se.Code, h.info)
 	}
-	if isTooLarge(err) {
+	if httpguard.IsTooLarge(err) {
 		he.Hint = answerHint
 	}
 	return he

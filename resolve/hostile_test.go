@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/stsemu"
 )
 
@@ -111,7 +112,7 @@ func TestAnswerCapIsTyped(t *testing.T) {
 	ts := newTestResolver(t, emu, nil)
 	emu.Inject(stsemu.Fault{Action: "AssumeRole", HugeBody: 8 << 20})
 	_, err := ts.r.Resolve(context.Background(), "admin")
-	if !isTooLarge(err) {
+	if !httpguard.IsTooLarge(err) {
 		t.Fatalf("want the size guard's error, got %v", err)
 	}
 	var he *HopError
