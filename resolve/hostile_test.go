@@ -3,11 +3,15 @@ package resolve
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/stsemu"
@@ -118,5 +122,38 @@ func TestAnswerCapIsTyped(t *testing.T) {
 	var he *HopError
 	if !errors.As(err, &he) {
 		t.Fatalf("error does not name the hop: %v", err)
+	}
+}
+
+// TestHostileCredentialsURI: a credentials_uri source (plain http, which
+// only the field checks can guard) answering with impossible values is
+// refused with the profile and source named; nothing downstream is called.
+func TestHostileCredentialsURI(t *testing.T) {
+	cases := map[string]struct{ body, want string }{
+		"expiration in 2099":  {`{"Code":"Success","AccessKeyId":"STS.a","AccessKeySecret":"s","SecurityToken":"t","Expiration":"2099-01-01T00:00:00Z"}`, "later than the 12h0m0s"},
+		"expiration in 2001":  {`{"Code":"Success","AccessKeyId":"STS.a","AccessKeySecret":"s","SecurityToken":"t","Expiration":"2001-01-01T00:00:00Z"}`, "already past"},
+		"empty id":            {`{"Code":"Success","AccessKeyId":"","AccessKeySecret":"s","SecurityToken":"t","Expiration":"` + time.Now().Add(time.Hour).UTC().Format(creds.ExpirationLayout) + `"}`, "empty AccessKeyId"},
+		"shell code in token": {`{"Code":"Success","AccessKeyId":"STS.a","AccessKeySecret":"s","SecurityToken":"$(touch x)","Expiration":"` + time.Now().Add(time.Hour).UTC().Format(creds.ExpirationLayout) + `"}`, "byte (0x20"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			emu := newTestEmulator(t)
+			cfg, err := config.Parse("config", []byte("[profile src]\ncredential_source = credentials_uri\ncredentials_uri = "+srv.URL+"\n\n[profile role]\nsource_profile = src\nram_role_arn = "+testAdminArn+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := newTestResolver(t, emu, func(o *Options) { o.Config = cfg })
+			_, err = ts.r.Resolve(context.Background(), "role")
+			if err == nil || !strings.Contains(err.Error(), `profile "src": the credentials_uri source returned unusable credentials`) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to name the source and %q", err, tc.want)
+			}
+			if n := len(emu.Calls()); n != 0 {
+				t.Errorf("%d STS calls with unusable source credentials", n)
+			}
+		})
 	}
 }
