@@ -48,6 +48,9 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 	if err != nil {
 		return nil, err
 	}
+	if pn, ok := src.(*providerNode); ok {
+		pn.r, pn.ctx = r, ctx // bounded by the resolve timeout, see sourceGet
+	}
 	var cur node = src
 	hops := 0
 	for _, p := range chain {
@@ -198,13 +201,19 @@ type providerNode struct {
 	// now and maxLifetime feed checkSourceAnswer.
 	now         func() time.Time
 	maxLifetime time.Duration
+	r           *Resolver
+	ctx         context.Context
 }
 
 func (n *providerNode) get() (creds.Credentials, error) {
 	if n.memo != nil {
 		return *n.memo, nil
 	}
-	pc, err := safeGet(n.prov)
+	pc, err := n.sourceGet()
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return creds.Credentials{}, err
+	}
 	if err != nil {
 		return creds.Credentials{}, errf(n.profile, "get credentials from %s source: %w", n.kind, cleanError(err))
 	}

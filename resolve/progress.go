@@ -40,7 +40,11 @@ func (e *TimeoutError) Error() string {
 	if e.Last != nil {
 		msg += "; last error: " + e.Last.Error()
 	}
-	return msg + "\n  what to do: check that the STS endpoint is reachable, or allow more time with --resolve-timeout or ALIROLE_RESOLVE_TIMEOUT"
+	check := "check that the STS endpoint is reachable"
+	if !strings.HasPrefix(e.Waiting, "AssumeRole") {
+		check = "check that " + e.Waiting + " answers"
+	}
+	return msg + "\n  what to do: " + check + ", or allow more time with --resolve-timeout or ALIROLE_RESOLVE_TIMEOUT"
 }
 
 func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
@@ -105,9 +109,10 @@ func (h *hopNode) call(attempt int, last error) (c *providers.Credentials, stopp
 		}
 		return a.c, false, a.err
 	case <-h.ctx.Done():
-		// The hop may be waiting on its source, another hop that sees the
-		// same deadline: let that one name itself, it is what hung.
-		if _, upstreamHop := h.prev.(*hopNode); upstreamHop {
+		// The hop may be waiting on its source (another hop or a
+		// credential_source) that sees the same deadline: let that one
+		// name itself, it is what hung.
+		if _, keychain := h.prev.(*keychainNode); !keychain {
 			select {
 			case a := <-done:
 				var se sourceError
@@ -155,4 +160,34 @@ func retryReason(err error) string {
 		return "an unreadable answer"
 	}
 	return "an error"
+}
+
+// sourceGet asks a credential_source for credentials, like hopNode.call:
+// the provider takes no context, so it is abandoned when the resolution's
+// time runs out, and a slow one is announced on the terminal.
+func (n *providerNode) sourceGet() (*providers.Credentials, error) {
+	if n.r == nil || n.ctx == nil {
+		return safeGet(n.prov)
+	}
+	type answer struct {
+		c   *providers.Credentials
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		c, err := safeGet(n.prov)
+		done <- answer{c, err}
+	}()
+	what := fmt.Sprintf("the %s source of profile %s", n.kind, n.profile)
+	stop := n.r.after(progressDelay, "waiting for %s…", what)
+	defer stop()
+	select {
+	case a := <-done:
+		return a.c, a.err
+	case <-n.ctx.Done():
+		if timedOut(n.ctx) {
+			return nil, &TimeoutError{Profile: n.profile, Timeout: n.r.o.Timeout, Waiting: what}
+		}
+		return nil, n.ctx.Err()
+	}
 }

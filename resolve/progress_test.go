@@ -3,10 +3,13 @@ package resolve
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/stsemu"
 )
 
@@ -89,5 +92,41 @@ func TestRetryReason(t *testing.T) {
 		if got := retryReason(err); got != want {
 			t.Errorf("retryReason(%v) = %q, want %q", err, got, want)
 		}
+	}
+}
+
+// TestResolveTimeoutBoundsSources: a credential_source that never answers
+// (here a credentials_uri server that hangs) is bounded by the resolve
+// timeout too, and announced on the terminal.
+func TestResolveTimeoutBoundsSources(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	emu := newTestEmulator(t)
+	cfg, err := config.Parse("config", []byte("[profile src]\ncredential_source = credentials_uri\ncredentials_uri = "+srv.URL+"\n\n[profile role]\nsource_profile = src\nram_role_arn = "+testAdminArn+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	progress := &syncBuffer{}
+	ts := newTestResolver(t, emu, func(o *Options) {
+		o.Config, o.Timeout, o.Progress = cfg, 1500*time.Millisecond, progress
+		o.ConnectTimeout, o.ReadTimeout = 5*time.Second, 10*time.Second
+	})
+	start := time.Now()
+	_, err = ts.r.Resolve(context.Background(), "role")
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("took %s, resolve timeout 1.5s", took)
+	}
+	if err == nil || !strings.Contains(err.Error(), `profile "src": gave up after 1.5s (the resolve timeout) waiting for the credentials_uri source of profile src`) {
+		t.Fatalf("error %v", err)
+	}
+	if !strings.Contains(progress.String(), "alirole: waiting for the credentials_uri source of profile src…") {
+		t.Errorf("progress: %q", progress.String())
 	}
 }
