@@ -3,6 +3,7 @@ package shellenv
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,4 +65,28 @@ func TestDotenvSourcedByPOSIXShells(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDotenvSourced sources one dotenv line in dash with `set -a; .` and
+// requires the value back unchanged (newlines and carriage returns read
+// as \n and \r): any expansion or command substitution would change it.
+// Plain `go test` runs only the seeds; scripts/fuzz explores.
+func FuzzDotenvSourced(f *testing.F) {
+	for _, seed := range []string{"", "`id`", "$(id)", "${HOME}", `\`, `\"`, "'", "a\nb", "\\`", "$((1))"} {
+		f.Add(seed)
+	}
+	dash, err := exec.LookPath("dash")
+	if err != nil {
+		f.Skip("dash not installed")
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		if strings.IndexByte(value, 0) >= 0 || !utf8.ValidString(value) {
+			t.Skip("not a dotenv value")
+		}
+		file := writeScript(t, FormatDotenv, []Var{{"FUZZ_V", value}}, "f.env")
+		out := runShell(t, []string{dash, "-c", `set -a; . "$1"; printf %s "$FUZZ_V"`, "dash", file}, []string{"PATH=/usr/bin:/bin"})
+		if want := strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(value); string(out) != want {
+			t.Fatalf("dash read %q, want %q", out, want)
+		}
+	})
 }
