@@ -12,6 +12,7 @@ import (
 
 	"github.com/alirole/alirole/internal/commands"
 	"github.com/alirole/alirole/internal/harden"
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -39,6 +40,10 @@ func run() int {
 	// errors) goes to stderr unscrubbed: drop it. alirole logs through its
 	// own slog handler (--debug).
 	log.SetOutput(io.Discard)
+
+	// credentials-go offers no injectable client: bound its answers through
+	// the transport it clones (see httpguard.Install).
+	httpguard.Install()
 
 	env := commands.SystemEnv()
 	env.Stdout = guard.Stdout()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -51,6 +52,9 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 	src, err := r.source(root, secrets)
 	if err != nil {
 		return nil, err
+	}
+	if pn, ok := src.(*providerNode); ok {
+		pn.r, pn.ctx = r, ctx // bounded by the resolve timeout, see sourceGet
 	}
 	var cur node = src
 	hops := 0
@@ -117,7 +121,14 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 	if err != nil {
 		return nil, errf(p.Name, "set up %s source: %w", p.CredentialSource, err)
 	}
-	return &providerNode{prov: prov, profile: p.Name, kind: p.CredentialSource, id: id, secrets: secrets}, nil
+	n := &providerNode{prov: prov, profile: p.Name, kind: p.CredentialSource, id: id, secrets: secrets, now: r.o.Now}
+	if p.CredentialSource == config.SourceOIDC {
+		n.maxLifetime = time.Hour // credentials-go's OIDC default DurationSeconds
+		if p.Duration > 0 {
+			n.maxLifetime = p.Duration
+		}
+	}
+	return n, nil
 }
 
 func (r *Resolver) endpoint(p *config.Profile) string {
@@ -192,13 +203,22 @@ type providerNode struct {
 	id      string
 	secrets *secretSet
 	memo    *creds.Credentials
+	// now and maxLifetime feed checkSourceAnswer.
+	now         func() time.Time
+	maxLifetime time.Duration
+	r           *Resolver
+	ctx         context.Context
 }
 
 func (n *providerNode) get() (creds.Credentials, error) {
 	if n.memo != nil {
 		return *n.memo, nil
 	}
-	pc, err := safeGet(n.prov)
+	pc, err := n.sourceGet()
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return creds.Credentials{}, err
+	}
 	if err != nil {
 		return creds.Credentials{}, errf(n.profile, "get credentials from %s source: %w", n.kind, cleanError(err))
 	}
@@ -207,6 +227,9 @@ func (n *providerNode) get() (creds.Credentials, error) {
 		c.Expiration = exp
 	}
 	n.secrets.add(c)
+	if err := n.checkSourceAnswer(c); err != nil {
+		return creds.Credentials{}, err
+	}
 	n.memo = &c
 	return c, nil
 }
@@ -364,10 +387,14 @@ func (h *hopNode) cached(now, notBefore time.Time, locked bool) (creds.Credentia
 // fetch calls STS through the RAMRoleARN provider, retrying what may pass.
 func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentials, error) {
 	o := h.r.o
+	var last error
 	for attempt := 1; ; attempt++ {
 		start := o.Now()
 		log.Debug("calling AssumeRole", "attempt", attempt)
-		pc, err := safeGet(h.inner)
+		pc, stopped, err := h.call(attempt, last)
+		if stopped {
+			return creds.Credentials{}, err // the resolution ran out of time
+		}
 		if err == nil {
 			c := creds.Credentials{AccessKeyID: pc.AccessKeyId, AccessKeySecret: pc.AccessKeySecret, SecurityToken: pc.SecurityToken}
 			if exp, ok := providerExpiry(h.inner); ok {
@@ -377,6 +404,9 @@ func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentia
 				c.Expiration = start.Add(h.duration).UTC().Truncate(time.Second)
 			}
 			h.secrets.add(c)
+			if err := h.checkHopAnswer(c, o.Now(), attempt); err != nil {
+				return creds.Credentials{}, err
+			}
 			h.memo = &c
 			return c, nil
 		}
@@ -389,7 +419,12 @@ func (h *hopNode) fetch(log interface{ Debug(string, ...any) }) (creds.Credentia
 		}
 		d := backoff(attempt)
 		log.Debug("AssumeRole failed, retrying", "err", h.secrets.scrub(cleanError(err).Error()), "in", d)
+		h.retrying(attempt+1, err)
+		last = err
 		if serr := o.Sleep(h.ctx, d); serr != nil {
+			if timedOut(h.ctx) {
+				return creds.Credentials{}, h.ctxError(err)
+			}
 			return creds.Credentials{}, h.wrap(err, attempt)
 		}
 	}
@@ -438,6 +473,9 @@ func (h *hopNode) wrap(err error, attempts int) error {
 		he.Hint = hint(se.Code, h.info)
 	} else if errors.As(clean, &ce) {
 		he.Hint = ce.hint
+	}
+	if httpguard.IsTooLarge(err) {
+		he.Hint = answerHint
 	}
 	return he
 }

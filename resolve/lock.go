@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -65,28 +67,153 @@ func userCacheDir(getenv func(string) string, goos string) (string, error) {
 	return dir, nil
 }
 
+// staleLockAge is how old an unused lock file must be before it is removed.
+// Lock files are removed by their holder on unlock; what is left comes from
+// killed processes and older alirole versions.
+const staleLockAge = 10 * time.Minute
+
+// prepareLockDir creates the lock directory (0700) or checks the one that
+// exists: a real directory, not a symlink, owned by this user, writable by
+// nobody else. Anyone else who can write it could plant symlinks or hold
+// locks that block every export. It also removes stale lock files.
+func prepareLockDir(dir string, now time.Time) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("create lock directory: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create lock directory: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("check lock directory: %w", err)
+	}
+	if err := checkLockDir(dir, fi); err != nil {
+		return err
+	}
+	cleanStaleLocks(dir, now)
+	return nil
+}
+
+// checkLockDir applies the type and mode rules; checkLockDirOwner (per OS)
+// the owner rule.
+func checkLockDir(dir string, fi fs.FileInfo) error {
+	const fix = "remove it (alirole recreates it with mode 0700) or point XDG_RUNTIME_DIR at a directory only you can write"
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("lock directory %s is a symbolic link, which alirole does not follow (someone may be redirecting its locks): %s", dir, fix)
+	case !fi.IsDir():
+		return fmt.Errorf("lock directory %s is not a directory: %s", dir, fix)
+	}
+	if err := checkLockDirOwner(dir, fi); err != nil {
+		return fmt.Errorf("%w: %s", err, fix)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 && lockDirModeMatters() {
+		return fmt.Errorf("lock directory %s is writable by other users (mode %04o), so they could plant or hold its lock files: run 'chmod 700 %s', or %s", dir, perm, dir, fix)
+	}
+	return nil
+}
+
+// cleanStaleLocks removes lock files nobody has used for staleLockAge. A
+// file is removed only while this process holds its lock and the path still
+// names the locked file, so a process holding or waiting for it is never
+// split from one that arrives later (see lockHop's same-file check).
+func cleanStaleLocks(dir string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	removed := 0
+	for _, e := range entries {
+		if removed >= 64 || !e.Type().IsRegular() || !isHopLockName(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Size() != 0 || now.Sub(info.ModTime()) < staleLockAge {
+			continue
+		}
+		fl := newLockFile(filepath.Join(dir, e.Name()))
+		if ok, err := fl.TryLock(); err != nil || !ok {
+			continue
+		}
+		if sameLockFile(fl) {
+			if os.Remove(fl.Path()) == nil {
+				removed++
+			}
+		}
+		_ = fl.Unlock()
+	}
+}
+
+// isHopLockName matches the names lockHop gives (24 hex digits + ".lock"),
+// so that cleaning never touches a file something else keeps here.
+func isHopLockName(name string) bool {
+	hexPart, ok := strings.CutSuffix(name, ".lock")
+	if !ok || len(hexPart) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(hexPart)
+	return err == nil
+}
+
+// newLockFile opens lock files without following a symlink in their place
+// (openNoFollow is 0 where the OS has no such flag).
+func newLockFile(path string) *flock.Flock {
+	return flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|openNoFollow))
+}
+
+// sameLockFile reports whether fl's locked file is still the one at its path.
+func sameLockFile(fl *flock.Flock) bool {
+	held, err := fl.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Lstat(fl.Path())
+	return err == nil && os.SameFile(held, now)
+}
+
 // lockHop takes the cross-process lock for one hop's cache key, so that
 // concurrent alirole runs make one STS call and the rest read the cache.
 // flock(2) locks die with their process, so a killed holder never leaves a
-// lock that blocks later runs.
+// lock that blocks later runs. The holder removes the file before it
+// unlocks; a waiter that then gets the lock on the removed file sees that
+// the path no longer names it and starts over.
 func (r *Resolver) lockHop(ctx context.Context, key string) (unlock func(), err error) {
-	if err := os.MkdirAll(r.o.LockDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create lock directory: %w", err)
+	// Real time: stale-file ages compare with the file system's mtimes.
+	if err := prepareLockDir(r.o.LockDir, time.Now()); err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256([]byte(key))
 	path := filepath.Join(r.o.LockDir, hex.EncodeToString(sum[:12])+".lock")
-	fl := flock.New(path, flock.SetPermissions(0o600))
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.o.LockTimeout)
 	defer cancel()
-	ok, err := fl.TryLockContext(ctx, 15*time.Millisecond)
-	if err == nil && !ok {
-		err = errors.New("not acquired")
-	}
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("timed out after %s waiting for another alirole process to finish resolving (lock %s)", r.o.LockTimeout, path)
+	stop := r.after(progressDelay, "waiting for another alirole process that is resolving the same role…")
+	defer stop()
+	for {
+		fl := newLockFile(path)
+		ok, err := fl.TryLockContext(ctx, 15*time.Millisecond)
+		if err == nil && !ok {
+			err = errors.New("not acquired")
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		if err != nil {
+			if timedOut(parent) {
+				return nil, fmt.Errorf("gave up after %s (the resolve timeout) waiting for another alirole process to finish resolving (lock %s)\n  what to do: allow more time with --resolve-timeout or ALIROLE_RESOLVE_TIMEOUT", r.o.Timeout, path)
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, fmt.Errorf("timed out after %s waiting for another alirole process to finish resolving (lock %s)", r.o.LockTimeout, path)
+			}
+			if isSymlinkLoop(err) {
+				return nil, fmt.Errorf("lock file %s is a symbolic link, which alirole does not follow: remove it", path)
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if !sameLockFile(fl) {
+			_ = fl.Unlock()
+			continue
+		}
+		return func() {
+			_ = os.Remove(path) // fails harmlessly where open files cannot be removed
+			_ = fl.Unlock()
+		}, nil
 	}
-	return func() { _ = fl.Unlock() }, nil
 }

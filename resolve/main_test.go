@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/stsemu"
 )
 
@@ -36,5 +37,6 @@ func runTests(m *testing.M) int {
 	}
 	os.Setenv("SSL_CERT_FILE", caPath)
 	os.Setenv("SSL_CERT_DIR", dir)
+	httpguard.Install() // as main does
 	return m.Run()
 }

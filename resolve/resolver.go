@@ -64,6 +64,11 @@ type Options struct {
 	LockTimeout time.Duration
 	// Log receives debug steps; it never gets secrets (default: discard).
 	Log *slog.Logger
+	// Timeout bounds one whole resolution (default DefaultTimeout).
+	Timeout time.Duration
+	// Progress, when set (stderr is a terminal), is told what a slow
+	// resolution waits for and about each retry; never secrets.
+	Progress io.Writer
 }
 
 // Resolver resolves profiles. It is cheap to create; one per command run.
@@ -100,6 +105,9 @@ func New(o Options) (*Resolver, error) {
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = 2 * time.Minute
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -129,6 +137,8 @@ func (r *Resolver) Resolve(ctx context.Context, profile string) (Result, error) 
 		return Result{}, err
 	}
 	res := Result{Profile: profile, Region: r.o.Config.Region(profile)}
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
 	p, err := r.build(ctx, chain)
 	if err != nil {
 		return Result{}, err

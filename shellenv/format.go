@@ -180,25 +180,37 @@ func quotePowerShell(s string) string {
 	return b.String()
 }
 
-// quoteDotenv double-quotes s for .env files. Rules implemented:
+// quoteDotenv quotes s for .env files so that no reader expands or runs
+// anything in it, including a POSIX shell sourcing the file
+// (`set -a; . ./file.env`), which is how many scripts load one.
 //
-//	\  → \\    " → \"    $ → \$    newline → \n    carriage return → \r
+// A value made only of characters that are literal inside single quotes in
+// every reader (no ', no \, no control characters) is single-quoted: the sh
+// family and godotenv/Docker Compose take it verbatim, without escapes or
+// ${NAME} interpolation; python-dotenv too, except that with interpolation
+// on (its default) it expands ${NAME} in any quoting. Credential values
+// (base64 alphabet, checked by resolve), regions and profile names always
+// take this form and contain no "${".
 //
-// and every other character (tabs, quotes ', #, backticks, unicode) is written
-// as is. This is what Go's godotenv and Docker Compose read back exactly,
-// including variable references, which they would otherwise expand.
-// python-dotenv decodes the same escapes except \$, which it keeps verbatim
-// (and it expands ${NAME} however written), and it misreads a value ending in
-// a backslash; Node's parser decodes only \n.
-// Credential values (base64 alphabet) need none of these escapes, so their
-// lines read the same in all of them.
+// Any other value is double-quoted with these escapes:
+//
+//	\ → \\    " → \"    $ → \$    ` → \`    newline → \n    carriage return → \r
+//
+// Inside double quotes a POSIX shell treats only $, `, \ and " specially,
+// and each of them is escaped, so sh expands nothing (it reads \n as a
+// backslash and n, not a newline). godotenv and Docker Compose read the
+// value back exactly. python-dotenv keeps \$ and \` verbatim (and it
+// expands ${NAME} however written), and Node's parser decodes only \n.
 func quoteDotenv(s string) string {
+	if dotenvSingleQuotable(s) {
+		return "'" + s + "'"
+	}
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
-		case '\\', '"', '$':
+		case '\\', '"', '$', '`':
 			b.WriteByte('\\')
 			b.WriteByte(c)
 		case '\n':
@@ -211,6 +223,17 @@ func quoteDotenv(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// dotenvSingleQuotable reports whether every reader takes s literally
+// between single quotes.
+func dotenvSingleQuotable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\'' || c == '\\' || c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Write prints vars in format f, one statement per line. Everything is

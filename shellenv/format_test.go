@@ -35,11 +35,11 @@ func TestWriteFormats(t *testing.T) {
 			"$Env:C = 'l1\nl2\r'\n" +
 			"$Env:D = ''\n" +
 			"$Env:E = '‘‘curly’’'\n"},
-		{FormatDotenv, `A="plain"` + "\n" +
+		{FormatDotenv, `A='plain'` + "\n" +
 			`B="it's \"q\" \$HOME \\ "` + "\n" +
 			`C="l1\nl2\r"` + "\n" +
-			`D=""` + "\n" +
-			`E="‘curly’"` + "\n"},
+			`D=''` + "\n" +
+			`E='‘curly’'` + "\n"},
 		{FormatJSON, `{"A":"plain","B":"it's \"q\" $HOME \\ ","C":"l1\nl2\r","D":"","E":"‘curly’"}` + "\n"},
 	}
 	for _, tt := range tests {

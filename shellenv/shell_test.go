@@ -232,35 +232,54 @@ func TestRoundTripPowerShell(t *testing.T) {
 	}
 }
 
-// TestDotenvPythonDotenv reads our dotenv output with python-dotenv when it
-// is installed. Values with '$' or a trailing backslash are left out:
-// python-dotenv does not decode \$ and takes `\\"` for an escaped quote (see
-// quoteDotenv).
+// TestDotenvPythonDotenv reads our dotenv output with every python-dotenv
+// found (Debian's python3-dotenv, installed by .ci/run, and the one of the
+// python3 on PATH). Double-quoted values with '$' or '`', and values ending
+// in a backslash, are left out: python-dotenv does not decode \$ or \` and
+// takes `\\"` for an escaped quote (see quoteDotenv). Interpolation is off
+// for the exact round trip; with it on, only values holding "${" may change.
 func TestDotenvPythonDotenv(t *testing.T) {
-	python := testkit.LookPath(t, "python-dotenv", "python3")
-	env := []string{"PATH=" + os.Getenv("PATH"), "PYTHONIOENCODING=utf-8"}
-	if err := exec.Command(python, "-c", "import dotenv").Run(); err != nil {
-		testkit.Missing(t, "python-dotenv", "python3 cannot import dotenv (Debian: python3-dotenv)")
+	var pythons []string
+	seen := map[string]bool{}
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		path, err := exec.LookPath(p)
+		if err != nil || seen[path] || exec.Command(path, "-c", "import dotenv").Run() != nil {
+			continue
+		}
+		seen[path] = true
+		pythons = append(pythons, path)
 	}
+	if len(pythons) == 0 {
+		testkit.Missing(t, "python-dotenv", "no python3 can import dotenv (Debian: python3-dotenv)")
+	}
+	testkit.Uses(t, "python-dotenv")
 	var vars []Var
 	for i, v := range nastyValues {
-		if strings.Contains(v, "$") || strings.HasSuffix(v, `\`) || !utf8.ValidString(v) {
+		if !dotenvSingleQuotable(v) && strings.ContainsAny(v, "$`") || strings.HasSuffix(v, `\`) || !utf8.ValidString(v) {
 			continue
 		}
 		vars = append(vars, Var{fmt.Sprintf("NASTY_%d", i), v})
 	}
 	file := writeScript(t, FormatDotenv, vars, ".env")
-	script := `import sys, dotenv
-for k, v in dotenv.dotenv_values(sys.argv[1], interpolate=False).items():
+	for _, python := range pythons {
+		for _, interpolate := range []string{"False", "True"} {
+			env := []string{"PATH=" + os.Getenv("PATH"), "PYTHONIOENCODING=utf-8", "HOME=/nonexistent"}
+			script := `import sys, dotenv
+for k, v in dotenv.dotenv_values(sys.argv[1], interpolate=` + interpolate + `).items():
     sys.stdout.buffer.write(k.encode() + b"\0" + v.encode() + b"\0")`
-	out := runShell(t, []string{python, "-c", script, file}, env)
-	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	if len(fields) != 2*len(vars) {
-		t.Fatalf("python-dotenv read %d fields, want %d: %q", len(fields), 2*len(vars), out)
-	}
-	for i, v := range vars {
-		if fields[2*i] != v.Name || fields[2*i+1] != v.Value {
-			t.Errorf("python-dotenv read %s=%q, want %s=%q", fields[2*i], fields[2*i+1], v.Name, v.Value)
+			out := runShell(t, []string{python, "-c", script, file}, env)
+			fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+			if len(fields) != 2*len(vars) {
+				t.Fatalf("%s: python-dotenv read %d fields, want %d: %q", python, len(fields), 2*len(vars), out)
+			}
+			for i, v := range vars {
+				if interpolate == "True" && strings.Contains(v.Value, "${") {
+					continue
+				}
+				if fields[2*i] != v.Name || fields[2*i+1] != v.Value {
+					t.Errorf("%s (interpolate=%s): python-dotenv read %s=%q, want %s=%q", python, interpolate, fields[2*i], fields[2*i+1], v.Name, v.Value)
+				}
+			}
 		}
 	}
 }

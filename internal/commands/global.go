@@ -12,6 +12,7 @@ import (
 
 	"github.com/99designs/keyring"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/keychain"
@@ -30,6 +31,7 @@ func GlobalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "session-cache", Usage: "where STS sessions are cached: " + SessionCacheUsage, Value: keychain.SessionCacheKeyring, EnvVars: []string{"ALIROLE_SESSION_CACHE"}},
 		&cli.StringFlag{Name: "sts-endpoint", Usage: "STS host[:port] for every role hop, overriding sts_endpoint/sts_region", EnvVars: []string{"ALIROLE_STS_ENDPOINT"}},
 		&cli.DurationFlag{Name: "sts-timeout", Usage: "give up on one STS request after this long (it is retried up to 4 times in all)", Value: 10 * time.Second, EnvVars: []string{"ALIROLE_STS_TIMEOUT"}},
+		&cli.DurationFlag{Name: "resolve-timeout", Usage: "give up on resolving a profile (every role hop, retry and lock wait) after this long", Value: resolve.DefaultTimeout, EnvVars: []string{"ALIROLE_RESOLVE_TIMEOUT"}},
 		&cli.DurationFlag{Name: "expiry-window", Usage: "reuse a cached session only while it has more than this left", Value: resolve.DefaultExpiryWindow, EnvVars: []string{"ALIROLE_EXPIRY_WINDOW"}},
 		&cli.BoolFlag{Name: "debug", Usage: "log each step to stderr (never secrets)", EnvVars: []string{"ALIROLE_DEBUG"}},
 	}
@@ -169,7 +171,18 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 		ConnectTimeout: connect,
 		ReadTimeout:    timeout - connect,
 		Log:            s.log,
+		Timeout:        c.Duration("resolve-timeout"),
+		Progress:       terminalStderr(s.env),
 	})
+}
+
+// terminalStderr is stderr when it is a terminal (progress lines are for
+// people; scripts and logs get only errors), else nil.
+func terminalStderr(e Env) io.Writer {
+	if f, ok := e.Stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+		return e.Stderr
+	}
+	return nil
 }
 
 // resolveProfile opens the config and keychain and resolves name. The

@@ -11,6 +11,7 @@
 package credserver
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -27,6 +28,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/alirole/alirole/internal/creds"
 )
 
@@ -41,6 +44,11 @@ type Options struct {
 	RefreshWindow time.Duration    // refresh when less than this is left (default 5m)
 	Log           *slog.Logger     // default discards; never given secrets or the token
 	Rand          io.Reader        // default crypto/rand; source of the URL token
+	// Limits against local clients that connect and say nothing (or
+	// trickle): zero picks the defaults below. Tests shorten them.
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	MaxConns          int
 }
 
 const (
@@ -57,8 +65,26 @@ const (
 	// that is already inside the refresh window.
 	retryInterval = 15 * time.Second
 
-	shutdownTimeout   = 2 * time.Second
-	readHeaderTimeout = 5 * time.Second
+	shutdownTimeout = 2 * time.Second
+
+	// Any local process can connect to the port. Without these, a client
+	// that opens connections and sends nothing holds a file descriptor
+	// each, forever. A request has a few hundred bytes of headers and no
+	// body, so 5 s to send it and a 10 s read deadline are plenty.
+	// WriteTimeout runs from the end of the headers to the end of the
+	// answer, so it must cover a full resolution (resolve's default total
+	// bound is 60 s; a client gives up sooner anyway). Past MaxConns open
+	// connections the oldest one that has not started a request (new or
+	// keep-alive idle) is closed, so a flood of silent connections cannot
+	// keep a real client out; 2*MaxConns is a hard ceiling on descriptors
+	// (further connections wait in the kernel backlog, at most
+	// ReadHeaderTimeout per slot, when that many are mid-request).
+	defaultReadHeaderTimeout = 5 * time.Second
+	readTimeout              = 10 * time.Second
+	writeTimeout             = 90 * time.Second
+	defaultIdleTimeout       = 30 * time.Second
+	defaultMaxConns          = 32
+	maxHeaderBytes           = 16 << 10
 )
 
 // Sentinel errors for credentials that cannot be expressed in the
@@ -87,6 +113,8 @@ type Server struct {
 	lastAttempt time.Time
 	inflight    *refreshCall
 	refreshes   sync.WaitGroup
+
+	limits Options // ReadHeaderTimeout, IdleTimeout, MaxConns
 
 	ln   net.Listener
 	srv  *http.Server
@@ -122,8 +150,18 @@ func New(src Source, o Options) (*Server, error) {
 	if _, err := io.ReadFull(o.Rand, raw); err != nil {
 		return nil, fmt.Errorf("new credentials server: read random token: %w", err)
 	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = defaultReadHeaderTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = defaultIdleTimeout
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = defaultMaxConns
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
+		limits: Options{ReadHeaderTimeout: o.ReadHeaderTimeout, IdleTimeout: o.IdleTimeout, MaxConns: o.MaxConns},
 		src:    src,
 		now:    o.Now,
 		window: o.RefreshWindow,
@@ -152,12 +190,19 @@ func (s *Server) Start() error {
 		return fmt.Errorf("start credentials server: listen: %w", err)
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln = netutil.LimitListener(ln, 2*s.limits.MaxConns)
+	conns := &connTracker{max: s.limits.MaxConns, waiting: map[net.Conn]*list.Element{}, open: map[net.Conn]bool{}}
 	s.ln = ln
 	s.url = "http://127.0.0.1:" + port + s.path
 	s.host = []string{"127.0.0.1:" + port, "localhost:" + port}
 	s.srv = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: s.limits.ReadHeaderTimeout,
+		ReadTimeout:       max(readTimeout, s.limits.ReadHeaderTimeout),
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       s.limits.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         conns.track,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -169,6 +214,42 @@ func (s *Server) Start() error {
 	}()
 	s.log.Info("credentials server listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// connTracker closes the oldest connection that is not mid-request once
+// more than max are open.
+type connTracker struct {
+	mu      sync.Mutex
+	max     int
+	open    map[net.Conn]bool
+	order   list.List // of net.Conn: new or idle, oldest first
+	waiting map[net.Conn]*list.Element
+}
+
+func (t *connTracker) track(c net.Conn, st http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e, ok := t.waiting[c]; ok {
+		t.order.Remove(e)
+		delete(t.waiting, c)
+	}
+	switch st {
+	case http.StateNew, http.StateIdle:
+		t.open[c] = true
+		t.waiting[c] = t.order.PushBack(c)
+	case http.StateActive:
+		t.open[c] = true
+	case http.StateClosed, http.StateHijacked:
+		delete(t.open, c)
+	}
+	for len(t.open) > t.max && t.order.Len() > 0 {
+		oldest := t.order.Remove(t.order.Front()).(net.Conn)
+		delete(t.waiting, oldest)
+		delete(t.open, oldest)
+		// The serving goroutine sees the read fail and reports
+		// StateClosed, which finds nothing left to remove.
+		_ = oldest.Close()
+	}
 }
 
 // URL is the value for ALIBABA_CLOUD_CREDENTIALS_URI; it contains the secret

@@ -12,6 +12,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
 
 	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/scrub"
 )
 
@@ -56,6 +57,7 @@ func Get(c creds.Credentials, endpoint string, timeout time.Duration) (Identity,
 		client.SetConnectTimeout(timeout)
 		client.SetReadTimeout(timeout)
 	}
+	client.SetTransport(httpguard.Transport(10 * time.Second)) // answers capped at httpguard.MaxAnswerBytes
 	req := sts.CreateGetCallerIdentityRequest()
 	req.Domain = endpoint
 	req.Scheme = "https"

@@ -11,6 +11,7 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ram"
 
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/scrub"
 	"github.com/alirole/alirole/keychain"
 )
@@ -90,6 +91,7 @@ func (c SDKClient) client(signer keychain.AccessKey) (*ram.Client, error) {
 	}
 	client.SetConnectTimeout(timeout)
 	client.SetReadTimeout(timeout)
+	client.SetTransport(httpguard.Transport(timeout)) // answers capped at httpguard.MaxAnswerBytes
 	return client, nil
 }
 

@@ -254,3 +254,13 @@ func TestBackoff(t *testing.T) {
 		t.Fatalf("backoff %v", got)
 	}
 }
+
+// TestRAMAnswerCapped: a huge RAM answer is cut off, not read whole.
+func TestRAMAnswerCapped(t *testing.T) {
+	r := newRig(t, stsemu.DemoWorld())
+	r.emu.Inject(stsemu.Fault{Action: "ListAccessKeys", HugeBody: 64 << 20})
+	_, err := r.opts.RAM.ListAccessKeys(context.Background(), keychain.AccessKey{ID: stsemu.DemoAccessKeyID, Secret: stsemu.DemoAccessKeySecret})
+	if err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Fatalf("huge RAM answer: %v", err)
+	}
+}

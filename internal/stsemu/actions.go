@@ -179,18 +179,23 @@ func assumeRoleResult(rid, canonicalArn, name string, sess *session, fx effects)
 	if fx.omitExpiration {
 		exp = ""
 	}
+	if fx.expiration != "" {
+		exp = fx.expiration
+	}
+	issued := issuedCredentials{AccessKeyID: sess.akID, AccessKeySecret: sess.secret, SecurityToken: sess.token, Expiration: exp}
+	if fx.emptyCreds {
+		issued.AccessKeyID, issued.AccessKeySecret, issued.SecurityToken = "", "", ""
+	}
+	if fx.oversizeToken > 0 {
+		issued.SecurityToken += strings.Repeat("A", fx.oversizeToken)
+	}
 	return assumeRoleResponse{
 		RequestID: rid,
 		AssumedRoleUser: assumedRoleUser{
 			Arn:           canonicalArn + "/" + name,
 			AssumedRoleID: sess.roleID + ":" + name,
 		},
-		Credentials: issuedCredentials{
-			AccessKeyID:     sess.akID,
-			AccessKeySecret: sess.secret,
-			SecurityToken:   sess.token,
-			Expiration:      exp,
-		},
+		Credentials: issued,
 	}
 }
 

@@ -1,7 +1,10 @@
 package stsemu
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,6 +42,23 @@ type Fault struct {
 	// TokenLifetime issues sessions that really expire after this long; the
 	// Expiration field stays truthful.
 	TokenLifetime time.Duration
+
+	// Hostile answers, for clients that must not trust what they get.
+	// Hang accepts the request and never answers (until the client gives up
+	// or the server closes).
+	Hang bool
+	// Expiration replaces Credentials.Expiration of a successful AssumeRole
+	// answer with this text verbatim (e.g. "2099-01-01T00:00:00Z").
+	Expiration string
+	// EmptyCredentials blanks AccessKeyId, AccessKeySecret and
+	// SecurityToken of a successful AssumeRole answer.
+	EmptyCredentials bool
+	// OversizeToken appends this many bytes to the SecurityToken of a
+	// successful AssumeRole answer.
+	OversizeToken int
+	// HugeBody pads a successful answer to at least this many bytes
+	// (streamed: the emulator does not hold it in memory).
+	HugeBody int64
 }
 
 type activeFault struct {
@@ -56,6 +76,11 @@ type effects struct {
 	truncate       bool
 	omitExpiration bool
 	tokenLifetime  time.Duration
+	hang           bool
+	expiration     string
+	emptyCreds     bool
+	oversizeToken  int
+	hugeBody       int64
 	names          []string
 }
 
@@ -144,6 +169,177 @@ func (fx *effects) merge(f Fault) {
 		fx.tokenLifetime = f.TokenLifetime
 		fx.names = append(fx.names, "token-lifetime "+f.TokenLifetime.String())
 	}
+	fx.mergeHostile(f)
+}
+
+func (fx *effects) mergeHostile(f Fault) {
+	if f.Hang {
+		fx.hang = true
+		fx.names = append(fx.names, "hang")
+	}
+	if f.Expiration != "" && fx.expiration == "" {
+		fx.expiration = f.Expiration
+		fx.names = append(fx.names, "expiration "+f.Expiration)
+	}
+	if f.EmptyCredentials {
+		fx.emptyCreds = true
+		fx.names = append(fx.names, "empty-credentials")
+	}
+	if f.OversizeToken > 0 {
+		fx.oversizeToken += f.OversizeToken
+		fx.names = append(fx.names, "oversize-token")
+	}
+	if f.HugeBody > fx.hugeBody {
+		fx.hugeBody = f.HugeBody
+		fx.names = append(fx.names, "huge-body")
+	}
+}
+
+// hostile reports whether a successful answer was made unusable.
+func (fx effects) hostile() bool {
+	return fx.expiration != "" || fx.emptyCreds || fx.oversizeToken > 0 || fx.hugeBody > 0
 }
 
 func (fx effects) describe() string { return strings.Join(fx.names, ",") }
+
+// EscapeMessage is an STS error message carrying terminal control
+// sequences (retitle the window, clear the screen, colour), for the
+// escape-message fault: a client must not write it raw to a terminal.
+const EscapeMessage = "The request was denied.\x1b]0;pwned\a\x1b[2J\x1b[31m red text\x1b[0m"
+
+// FaultSpecHelp documents ParseFault's syntax (shown by the dev command).
+const FaultSpecHelp = "comma-separated KEY[=VALUE]: action=NAME, role=ARN, times=N (0: every request), " +
+	"latency=DURATION, hang, reset, status=CODE (+ code=ERRORCODE), truncate, malformed, omit-expiration, " +
+	"token-lifetime=DURATION, expiration=TIMESTAMP (e.g. 2099-01-01T00:00:00Z), empty-credentials, " +
+	"oversize-token=SIZE, huge-body=SIZE (SIZE: bytes or with KiB/MiB/GiB), escape-message " +
+	"(a 403 whose message holds terminal escape sequences); message=TEXT must come last and takes " +
+	"the rest (Go escapes such as \\x1b are decoded)"
+
+// ParseFault reads a fault from its command-line form (see FaultSpecHelp),
+// e.g. "action=AssumeRole,times=2,status=503" or "huge-body=800MiB".
+func ParseFault(spec string) (Fault, error) {
+	var f Fault
+	rest := strings.TrimSpace(spec)
+	if rest == "" {
+		return f, errors.New("empty fault: give at least one effect, e.g. status=503")
+	}
+	effects := 0
+	for rest != "" {
+		rest = strings.TrimLeft(rest, " ")
+		var item string
+		if strings.HasPrefix(rest, "message=") {
+			item, rest = rest, ""
+		} else {
+			item, rest, _ = strings.Cut(rest, ",")
+		}
+		key, val, hasVal := strings.Cut(strings.TrimSpace(item), "=")
+		need := func() error {
+			if !hasVal || val == "" {
+				return fmt.Errorf("fault %q: %s needs a value (%s=...)", spec, key, key)
+			}
+			return nil
+		}
+		var err error
+		switch key {
+		case "action":
+			f.Action, err = val, need()
+		case "role":
+			f.RoleArn, err = val, need()
+		case "times":
+			if err = need(); err == nil {
+				f.Times, err = strconv.Atoi(val)
+			}
+		case "latency":
+			if err = need(); err == nil {
+				f.Latency, err = time.ParseDuration(val)
+			}
+			effects++
+		case "token-lifetime":
+			if err = need(); err == nil {
+				f.TokenLifetime, err = time.ParseDuration(val)
+			}
+			effects++
+		case "status":
+			if err = need(); err == nil {
+				f.Status, err = strconv.Atoi(val)
+				if err == nil && (f.Status < 400 || f.Status > 599) {
+					err = errors.New("status must be 400-599")
+				}
+			}
+			effects++
+		case "code":
+			f.Code, err = val, need()
+		case "message":
+			if err = need(); err == nil {
+				f.Message = val
+				if u, uerr := strconv.Unquote(`"` + strings.ReplaceAll(val, `"`, `\"`) + `"`); uerr == nil {
+					f.Message = u
+				}
+			}
+		case "escape-message":
+			f.Status, f.Code, f.Message = http.StatusForbidden, "NoPermission", EscapeMessage
+			effects++
+		case "hang":
+			f.Hang = true
+			effects++
+		case "reset":
+			f.ResetConnection = true
+			effects++
+		case "truncate":
+			f.TruncateBody = true
+			effects++
+		case "malformed":
+			f.MalformedBody = true
+			effects++
+		case "omit-expiration":
+			f.OmitExpiration = true
+			effects++
+		case "empty-credentials":
+			f.EmptyCredentials = true
+			effects++
+		case "expiration":
+			f.Expiration, err = val, need()
+			effects++
+		case "oversize-token":
+			var n int64
+			if err = need(); err == nil {
+				n, err = parseSize(val)
+				f.OversizeToken = int(n)
+			}
+			effects++
+		case "huge-body":
+			if err = need(); err == nil {
+				f.HugeBody, err = parseSize(val)
+			}
+			effects++
+		default:
+			return f, fmt.Errorf("fault %q: unknown key %q (%s)", spec, key, FaultSpecHelp)
+		}
+		if err != nil {
+			return f, fmt.Errorf("fault %q: %s: %w", spec, key, err)
+		}
+	}
+	if effects == 0 {
+		return f, fmt.Errorf("fault %q selects requests but has no effect: add one, e.g. status=503", spec)
+	}
+	return f, nil
+}
+
+// parseSize reads "1048576", "64KiB", "800MiB" or "1GiB".
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSuffix(v, u.suffix), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("bad size %q: want bytes, or a number with KiB, MiB or GiB", v)
+	}
+	return n * mult, nil
+}

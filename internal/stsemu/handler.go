@@ -1,6 +1,7 @@
 package stsemu
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"mime"
@@ -35,6 +36,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	call.Fault = fx.describe()
 	defer func() { s.logCall(call, time.Since(started)) }()
 
+	if fx.hang {
+		// Far longer than any client waits; ends with the client or server.
+		fx.latency = 24 * time.Hour
+	}
 	if err := s.wait(r.Context(), fx.latency); err != nil {
 		call.Canceled = true
 		s.record(call)
@@ -46,6 +51,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.record(call)
 	if out.reset {
 		resetConnection(w)
+		return
+	}
+	if fx.hugeBody > 0 && out.status == http.StatusOK {
+		writeHuge(w, rid, out.body, fx.hugeBody)
 		return
 	}
 	writeRaw(w, rid, out.status, out.contentType, out.body)
@@ -86,7 +95,7 @@ func (s *Server) respond(r *http.Request, params map[string]string, perr *apiErr
 	}
 	call.Status = http.StatusOK
 	// A response a client cannot use is not a success, even with 200.
-	call.Success = !fx.truncate && !(fx.omitExpiration && call.Action == actionAssumeRole)
+	call.Success = !fx.truncate && !(fx.omitExpiration && call.Action == actionAssumeRole) && !fx.hostile()
 	return jsonOutcome(http.StatusOK, resp, fx.truncate)
 }
 
@@ -185,6 +194,36 @@ func jsonOutcome(status int, v any, truncate bool) outcome {
 		body = body[:len(body)/2]
 	}
 	return outcome{status: status, contentType: "application/json;charset=utf-8", body: body}
+}
+
+// writeHuge sends body padded to size bytes: a JSON member of spaces
+// before the real answer's members, streamed so that the emulator holds no
+// more than one chunk.
+func writeHuge(w http.ResponseWriter, rid string, body []byte, size int64) {
+	const head = `{"Padding":"`
+	pad := size - int64(len(head)) - int64(len(body)) - 2
+	if pad < 0 {
+		pad = 0
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=utf-8")
+	h.Set("Content-Length", strconv.FormatInt(int64(len(head))+pad+2+int64(len(body))-1, 10))
+	h.Set("X-Acs-Request-Id", rid)
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, head); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte{' '}, 64<<10)
+	for left := pad; left > 0; {
+		n := min(left, int64(len(chunk)))
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return // the client stopped reading
+		}
+		left -= n
+	}
+	// `",` then the answer without its opening brace.
+	_, _ = io.WriteString(w, `",`)
+	_, _ = w.Write(body[1:])
 }
 
 func writeRaw(w http.ResponseWriter, rid string, status int, contentType string, body []byte) {

@@ -15,6 +15,9 @@ type StandaloneConfig struct {
 	CAPath        string // where the CA certificate is written (required)
 	HTTPListen    string // optional plain-HTTP address
 	TokenLifetime time.Duration
+	// Latency delays every answer; Faults are injected in order at start.
+	Latency time.Duration
+	Faults  []Fault
 }
 
 // RunStandalone serves the emulator until ctx is cancelled. It prints one
@@ -39,6 +42,12 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, stdout, stderr io.
 		return fmt.Errorf("sts emulator: %w", err)
 	}
 	defer srv.Close()
+	if cfg.Latency > 0 {
+		srv.Inject(Fault{Latency: cfg.Latency})
+	}
+	for _, f := range cfg.Faults {
+		srv.Inject(f)
+	}
 	if err := srv.StartTLS(cfg.Listen, cfg.CAPath); err != nil {
 		return fmt.Errorf("sts emulator: %w", err)
 	}
