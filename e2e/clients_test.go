@@ -137,6 +137,11 @@ func TestAliyunCLIInShellUnderExec(t *testing.T) {
 	if m.Region != "cn-shanghai" {
 		t.Errorf("aliyun --region in a shell: %+v", m)
 	}
+	// A command line that picks its own profile is left alone.
+	m = parseModel(t, s.run(env, "exec", "prod", "--", "aliyun", "--profile", "mine", "sts", "GetCallerIdentity"))
+	if m.Region != "cn-hangzhou" || m.ConfigPath != "" {
+		t.Errorf("aliyun --profile under exec: %+v", m)
+	}
 	m = parseModel(t, s.run(env, "exec", "alice", "--", "sh", "-c", "aliyun sts GetCallerIdentity"))
 	if m.Mode != "AK" || !strings.HasSuffix(m.Arn, ":user/alice") {
 		t.Errorf("long-term key with stale role/token variables: %+v", m)
@@ -311,5 +316,26 @@ func TestSetupCLICarriesOptions(t *testing.T) {
 	m := parseModel(t, s.runClient(withClients(s), "aliyun", "--profile", "prod", "sts", "GetCallerIdentity"))
 	if m.Mode != "StsToken" || !strings.Contains(m.Arn, ":assumed-role/prod/") || m.ConfigPath != cliCfg {
 		t.Errorf("External profile with carried options: %+v", m)
+	}
+}
+
+// TestAliyunCLIExternalModeField: the CLI decodes External output into the
+// profile, so its "mode" decides what it does next: alirole writes StsToken
+// for a role and AK for a long-term key; output without a mode would make
+// the real CLI run the command forever.
+func TestAliyunCLIExternalModeField(t *testing.T) {
+	s, _ := ready(t)
+	cfg := s.path("cli.json")
+	s.ok("setup-cli", "--cli-config", cfg, "alice")
+	m := parseModel(t, s.runClient(withClients(s), "aliyun", "--config-path", cfg, "--profile", "alice", "sts", "GetCallerIdentity"))
+	if m.Mode != "AK" || !strings.HasSuffix(m.Arn, ":user/alice") {
+		t.Errorf("External profile of a long-term key: %+v", m)
+	}
+	script := s.path("nomode.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\necho '{\"access_key_id\":\"a\",\"access_key_secret\":\"b\"}'\n"), 0o755)
+	writeCLIConfig(t, s.path("nomode.json"), cliProfile{Name: "x", Mode: "External", ProcessCommand: script, RegionId: "cn-hangzhou"})
+	r := s.runClient(withClients(s), "aliyun", "--config-path", s.path("nomode.json"), "sts", "GetCallerIdentity")
+	if r.code == 0 || !strings.Contains(r.stderr, "again forever") {
+		t.Errorf("External output without a mode: %s", r)
 	}
 }
