@@ -258,6 +258,14 @@ func TestTerraformApplyOutlivesSession(t *testing.T) {
 	if !strings.Contains(r.stderr, "sooner than --min-session") {
 		t.Errorf("no warning before the run: %s", r.stderr)
 	}
+	// Separate provider runs under one exec --server each fetch the
+	// server's current session, so the second works after the first
+	// session ended.
+	r = s.run(withClients(s), "--expiry-window", "5s", "exec", "--server", "prod", "--", "sh", "-c", "terraform && sleep 17 && terraform")
+	lines = parseTF(t, r.stdout)
+	if r.code != 0 || len(lines) != 4 || !strings.Contains(lines[3].Arn, ":assumed-role/prod/") {
+		t.Errorf("two runs under one exec --server: %s", r)
+	}
 }
 
 // TestExecMinSession: a cached session that ends within --min-session is
@@ -265,11 +273,11 @@ func TestTerraformApplyOutlivesSession(t *testing.T) {
 // short, exec says so and how to fix it.
 func TestExecMinSession(t *testing.T) {
 	s, emu := ready(t)
-	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: prodArn, TokenLifetime: 10 * time.Minute, Times: 1})
+	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: prodArn, TokenLifetime: 8 * time.Minute, Times: 1})
 	s.ok("export", "prod")
 	r := s.run(nil, "exec", "prod", "--", "true")
 	if r.code != 0 || strings.Contains(r.stderr, "warning") || emu.Count("AssumeRole", prodArn) != 2 {
-		t.Errorf("a 10-minute cached session should have been refreshed silently (prod calls %d): %s", emu.Count("AssumeRole", prodArn), r)
+		t.Errorf("an 8-minute cached session should have been refreshed silently (prod calls %d): %s", emu.Count("AssumeRole", prodArn), r)
 	}
 	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: prodArn, TokenLifetime: 10 * time.Minute})
 	r = s.run(nil, "exec", "--min-session", "1h", "prod", "--", "true")

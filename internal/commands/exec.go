@@ -41,7 +41,7 @@ func Exec(e Env) *cli.Command {
 			&cli.BoolFlag{Name: "server", Aliases: []string{"s"}, Usage: "serve refreshing credentials on 127.0.0.1 instead of fixed ones"},
 			&cli.StringFlag{Name: "region", Usage: "region for the *_REGION_ID / *_REGION variables (default: the profile's region_id)"},
 			&cli.BoolFlag{Name: "force-nested", Usage: "allow running inside another alirole exec"},
-			&cli.DurationFlag{Name: "min-session", Value: 15 * time.Minute, EnvVars: []string{"ALIROLE_MIN_SESSION"},
+			&cli.DurationFlag{Name: "min-session", Value: 10 * time.Minute, EnvVars: []string{"ALIROLE_MIN_SESSION"},
 				Usage: "refresh, then warn, when the session ends sooner than this (programs that read credentials once, like Terraform, fail after it); 0 disables"},
 		}, cacheFlags()...),
 		BashComplete: e.completeProfiles,
