@@ -33,8 +33,10 @@ func Exec(e Env) *cli.Command {
 			"profile holds the region and no secret, so the CLI acts in the profile's region (or --region).\n\n" +
 			"With --server, the child gets ALIBABA_CLOUD_CREDENTIALS_URI / ALICLOUD_CREDENTIALS_URI pointing\n" +
 			"at a credentials server on 127.0.0.1 that refreshes the session before it expires. Programs that\n" +
-			"fetch the URI again (credentials-go, Tea SDKs, each aliyun CLI run) outlive one session; the\n" +
-			"Terraform provider fetches it once when it starts, so one apply still ends with its session.\n\n" +
+			"fetch the URI again (credentials-go, Tea SDKs) outlive one session; the Terraform provider\n" +
+			"fetches it once when it starts, so one apply still ends with its session. An aliyun CLI that is\n" +
+			"CMD itself gets a CredentialsURI profile in its temporary config file (fetched once per run);\n" +
+			"one started by CMD cannot use the URI (the CLI reads no URI from the environment).\n\n" +
 			"Before the run, exec gets a fresh session when the one it has ends within --min-session, and\n" +
 			"warns when even a fresh one is shorter: raise 'duration' (up to the role's MaxSessionDuration).",
 		Flags: append([]cli.Flag{

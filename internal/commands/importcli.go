@@ -26,8 +26,8 @@ func Import(e Env) *cli.Command {
 			"ram_session_name, external_id, sts_region, sts_endpoint, enable_vpc, policy, expired_seconds,\n" +
 			"source_profile, ...) or listed as not carried over, with the reason.\n\n" +
 			"With --scrub, imported profiles that held a secret are rewritten in config.json as External\n" +
-			"profiles that call alirole (a backup of the old file is kept: delete it once you have checked\n" +
-			"the result). Run again with --scrub after a plain import: profiles whose AccessKey alirole\n" +
+			"profiles that call alirole, with the global options import ran with (as setup-cli writes them;\n" +
+			"a backup of the old file is kept: delete it once you have checked the result). Run again with --scrub after a plain import: profiles whose AccessKey alirole\n" +
 			"already stores are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
 			"RsaKeyPair, CloudSSO/OAuth tokens, profiles that could not be imported) are listed by name with\n" +
 			"the reason, and the exit status is 3.",
