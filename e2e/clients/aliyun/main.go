@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/sts"
@@ -317,56 +318,65 @@ func getCredential(p *profile, rep *report, depth int) (id, secret, token string
 	}
 }
 
-// splitCommand splits like config/command_split.go (3.4.9+): whitespace
-// separates, single and double quotes group, backslash escapes.
+// splitCommand is config/command_split.go splitProcessCommandForOS on Unix
+// (3.4.9+): POSIX-like; outside quotes a backslash escapes the next rune,
+// inside double quotes only before " \ $ ` and newline, single quotes are
+// literal; a quoted empty argument is kept.
 func splitCommand(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
 	var args []string
 	var cur strings.Builder
-	in, quote := false, rune(0)
+	has, inSingle, inDouble := false, false, false
+	flush := func() {
+		if has {
+			args = append(args, cur.String())
+			cur.Reset()
+			has = false
+		}
+	}
 	rs := []rune(s)
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
 		switch {
-		case quote == '\'':
+		case inSingle:
 			if r == '\'' {
-				quote = 0
+				inSingle = false
 			} else {
 				cur.WriteRune(r)
 			}
-		case quote == '"':
+		case inDouble:
 			if r == '"' {
-				quote = 0
-			} else if r == '\\' && i+1 < len(rs) {
+				inDouble = false
+			} else if r == '\\' && i+1 < len(rs) && strings.ContainsRune("\"\\$`\n", rs[i+1]) {
 				i++
 				cur.WriteRune(rs[i])
 			} else {
 				cur.WriteRune(r)
 			}
-		case r == '\\' && i+1 < len(rs):
+		case r == '\\':
+			if i+1 >= len(rs) {
+				return nil, errors.New("invalid process_command: trailing backslash")
+			}
 			i++
 			cur.WriteRune(rs[i])
-			in = true
-		case r == '\'' || r == '"':
-			quote, in = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if in {
-				args = append(args, cur.String())
-				cur.Reset()
-				in = false
-			}
+			has = true
+		case r == '\'':
+			inSingle, has = true, true
+		case r == '"':
+			inDouble, has = true, true
+		case unicode.IsSpace(r):
+			flush()
 		default:
 			cur.WriteRune(r)
-			in = true
+			has = true
 		}
 	}
-	if quote != 0 {
-		return nil, errors.New("unclosed quote in process_command")
+	if inSingle || inDouble {
+		return nil, errors.New("invalid process_command: unclosed quote")
 	}
-	if in {
-		args = append(args, cur.String())
-	}
-	if len(args) == 0 {
-		return nil, errors.New("empty process_command")
+	flush()
+	if len(args) == 0 || args[0] == "" {
+		return nil, errors.New("process_command is empty")
 	}
 	return args, nil
 }
