@@ -142,6 +142,12 @@ func TestAliyunCLIInShellUnderExec(t *testing.T) {
 	if m.Region != "cn-hangzhou" || m.ConfigPath != "" {
 		t.Errorf("aliyun --profile under exec: %+v", m)
 	}
+	// So is one of the CLI's own configure/plugin commands (the model
+	// treats "configure" as a product and just reports what it used).
+	m = parseModel(t, s.run(env, "exec", "prod", "--", "aliyun", "configure", "list"))
+	if m.ConfigPath != "" {
+		t.Errorf("aliyun configure under exec got a temporary config: %+v", m)
+	}
 	m = parseModel(t, s.run(env, "exec", "alice", "--", "sh", "-c", "aliyun sts GetCallerIdentity"))
 	if m.Mode != "AK" || !strings.HasSuffix(m.Arn, ":user/alice") {
 		t.Errorf("long-term key with stale role/token variables: %+v", m)

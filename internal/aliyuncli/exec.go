@@ -108,6 +108,17 @@ func ChoosesProfile(args []string) bool {
 	return false
 }
 
+// ManagesCLI reports whether args run one of the CLI's own commands that
+// read or write its configuration directory (configure, plugin): with a
+// temporary --config-path they would act on the temporary file, which is
+// removed afterwards (config/configuration.go SaveConfigurationWithContext,
+// GetConfigDir), so exec leaves such command lines alone. Only the first
+// argument is looked at: which CLI flags take a value is not knowable here,
+// and these commands come first in practice.
+func ManagesCLI(args []string) bool {
+	return len(args) > 0 && (args[0] == "configure" || args[0] == "plugin")
+}
+
 // WriteExecConfig writes data as config.json in a new private directory
 // (0700, file 0600) under dir (os.TempDir when ""), and returns the file's
 // path and a function that removes the directory.

@@ -93,3 +93,20 @@ func TestWriteExecConfig(t *testing.T) {
 		t.Fatalf("not removed: %v", err)
 	}
 }
+
+func TestManagesCLI(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"configure", "set"}, true},
+		{[]string{"ecs", "configure"}, false},
+		{[]string{"plugin", "install"}, true},
+		{[]string{"ecs", "DescribeRegions"}, false},
+		{nil, false},
+	} {
+		if got := ManagesCLI(tc.args); got != tc.want {
+			t.Errorf("ManagesCLI(%q) = %v", tc.args, got)
+		}
+	}
+}

@@ -28,7 +28,8 @@ func Exec(e Env) *cli.Command {
 			"ALIBABA_CLOUD_IGNORE_PROFILE=TRUE so an aliyun CLI started by CMD uses them instead of its own\n" +
 			"profile (it then acts in cn-hangzhou unless given --region), and ALIROLE_PROFILE /\n" +
 			"ALIROLE_SESSION_EXPIRATION for prompts and scripts.\n\n" +
-			"When CMD is the aliyun CLI itself (and has no --config-path or --profile), it runs with\n" +
+			"When CMD is the aliyun CLI itself (without --config-path or --profile, and not its configure\n" +
+			"or plugin commands), it runs with\n" +
 			"--config-path pointing at a private temporary config file (removed when it exits) whose only\n" +
 			"profile holds the region and no secret, so the CLI acts in the profile's region (or --region).\n\n" +
 			"With --server, the child gets ALIBABA_CLOUD_CREDENTIALS_URI / ALICLOUD_CREDENTIALS_URI pointing\n" +
@@ -141,7 +142,7 @@ func (e Env) ensureMinSession(c *cli.Context, s *session, r *resolve.Resolver, n
 // aliyunCLIChild reports whether argv runs the aliyun CLI with no config
 // file or profile of its own choosing, so exec can hand it one.
 func aliyunCLIChild(argv []string) bool {
-	return aliyuncli.IsCLI(argv[0]) && !aliyuncli.ChoosesProfile(argv[1:])
+	return aliyuncli.IsCLI(argv[0]) && !aliyuncli.ChoosesProfile(argv[1:]) && !aliyuncli.ManagesCLI(argv[1:])
 }
 
 // execAliyunCLI runs the aliyun CLI with a private config file (see
