@@ -201,7 +201,7 @@ func TestCrashSafety(t *testing.T) {
 	stored["alice"] = alice
 
 	// The aliyun CLI config starts with a profile of the user's own.
-	writeCLIConfig(t, cliPath, nil, map[string]any{"name": "own", "mode": "AK", "access_key_id": "LTAI5tOwnKey", "access_key_secret": "own-secret", "region_id": "cn-hangzhou"})
+	addCLIProfile(t, cliPath, nil, map[string]any{"name": "own", "mode": "AK", "access_key_id": "LTAI5tOwnKey", "access_key_secret": "own-secret", "region_id": "cn-hangzhou"})
 	cliSeen := map[string]bool{}
 
 	ramClient := ramkeys.SDKClient{Endpoint: emu.Endpoint()}
@@ -269,7 +269,7 @@ func TestCrashSafety(t *testing.T) {
 			name: "import --scrub", quota: 40,
 			before: func(i int) {
 				ak := akOf("I", i)
-				writeCLIConfig(t, cliPath, cliSound(), map[string]any{"name": fmt.Sprintf("i%d", i), "mode": "AK", "access_key_id": ak.ID, "access_key_secret": ak.Secret, "region_id": "cn-hangzhou"})
+				addCLIProfile(t, cliPath, cliSound(), map[string]any{"name": fmt.Sprintf("i%d", i), "mode": "AK", "access_key_id": ak.ID, "access_key_secret": ak.Secret, "region_id": "cn-hangzhou"})
 			},
 			args: func(i int) ([]string, []string) {
 				return nil, []string{"import", "--scrub", fmt.Sprintf("i%d", i)}
@@ -330,7 +330,7 @@ func TestCrashSafety(t *testing.T) {
 	alice, _ = store.AccessKey("alice")
 	stored["alice"] = alice
 	s.ok("setup-cli", "prod", "--cli-profile", "cfinal", "--region", "cn-hangzhou")
-	writeCLIConfig(t, cliPath, cliSound(), map[string]any{"name": "ifinal", "mode": "AK", "access_key_id": "LTAI5tCrashFinal", "access_key_secret": "final-secret", "region_id": "cn-hangzhou"})
+	addCLIProfile(t, cliPath, cliSound(), map[string]any{"name": "ifinal", "mode": "AK", "access_key_id": "LTAI5tCrashFinal", "access_key_secret": "final-secret", "region_id": "cn-hangzhou"})
 	s.ok("import", "--scrub", "ifinal")
 	checkExternal(t, "after the kills", s.ok("export", "--refresh", "--format", "external", "audit").stdout)
 	for p, ak := range stored {
@@ -362,9 +362,9 @@ func TestCrashSafety(t *testing.T) {
 	}
 }
 
-// writeCLIConfig writes the aliyun CLI config with the profiles f has
+// addCLIProfile writes the aliyun CLI config with the profiles f has
 // (nil: none) plus add, as the user (or the aliyun CLI) would.
-func writeCLIConfig(t *testing.T, path string, f *aliyuncli.File, add map[string]any) {
+func addCLIProfile(t *testing.T, path string, f *aliyuncli.File, add map[string]any) {
 	t.Helper()
 	doc := map[string]any{"current": "own", "profiles": []any{}}
 	if f != nil {

@@ -180,7 +180,9 @@ func TestServerRefreshesAcrossShortSessions(t *testing.T) {
 	}
 	s, emu := ready(t)
 	emu.Inject(stsemu.Fault{Action: "AssumeRole", RoleArn: prodArn, TokenLifetime: 20 * time.Second})
-	r := s.run(nil, "--expiry-window", "10s", "exec", "--server", "prod", "--",
+	// --min-session 0: the 20 s sessions would otherwise be fetched twice
+	// before the start (see TestExecMinSession).
+	r := s.run(nil, "--expiry-window", "10s", "exec", "--server", "--min-session", "0", "prod", "--",
 		gocredPath, "-sts", emu.HTTPEndpoint(), "-rounds", "3", "-interval", "12s")
 	if r.code != 0 {
 		t.Fatal(r)

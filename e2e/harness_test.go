@@ -23,6 +23,7 @@ var (
 	binPath     string
 	gocredPath  string // gocred: a Go SDK program reading the environment
 	gendocsPath string // internal/gendocs: renders docs/ from the CLI definition
+	clientsDir  string // models of the aliyun CLI and Terraform (e2e/clients), named as the real ones
 	testCA      *stsemu.CA
 	caPath      string
 )
@@ -36,11 +37,16 @@ func TestMain(m *testing.M) {
 	binPath = filepath.Join(dir, "alirole")
 	gocredPath = filepath.Join(dir, "gocred")
 	gendocsPath = filepath.Join(dir, "gendocs")
+	clientsDir = filepath.Join(dir, "clients")
 	// alirole is built as it ships (scripts/build); the helpers plainly.
 	builds := map[string][]string{
 		binPath:     {"../scripts/build", binPath},
 		gocredPath:  {"go", "build", "-o", gocredPath, "./gocred"},
 		gendocsPath: {"go", "build", "-o", gendocsPath, "../internal/gendocs"},
+	}
+	for _, client := range []string{"aliyun", "terraform"} {
+		out := filepath.Join(clientsDir, client)
+		builds[out] = []string{"go", "build", "-o", out, "./clients/" + client}
 	}
 	for out, argv := range builds {
 		build := exec.Command(argv[0], argv[1:]...)

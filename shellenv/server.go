@@ -2,10 +2,15 @@ package shellenv
 
 // ServerVars returns the variables for a child that fetches its credentials
 // from alirole's credentials server at uri instead of holding fixed keys:
-// credentials-go, the Tea SDKs and the aliyun CLI read
-// ALIBABA_CLOUD_CREDENTIALS_URI, the Terraform provider
-// ALICLOUD_CREDENTIALS_URI. Region, profile and the IGNORE_PROFILE switches
-// are set as Vars sets them.
+// credentials-go and the Tea SDKs read ALIBABA_CLOUD_CREDENTIALS_URI
+// (credentials-go providers/uri.go, providers/default.go) and fetch it again
+// before each session ends; the Terraform provider reads
+// ALICLOUD_CREDENTIALS_URI › ALIBABA_CLOUD_CREDENTIALS_URI but only once,
+// when it starts (alicloud/provider.go providerConfigure,
+// getClientByCredentialsURI). The aliyun CLI has no mode that takes the URI
+// from the environment (config/profile.go AutoModeRecognition), so exec
+// hands it a CredentialsURI-mode config file instead (aliyuncli.ExecConfig).
+// Region, profile and the IGNORE_PROFILE switches are set as Vars sets them.
 func ServerVars(uri string, o Options) []Var {
 	vs := []Var{
 		{Name: "ALIBABA_CLOUD_CREDENTIALS_URI", Value: uri},

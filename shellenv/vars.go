@@ -101,17 +101,50 @@ func ManagedNames() []string {
 // extraStale lists what a child must not inherit besides ManagedNames:
 // anything a client could pick instead of (or mix with) the credentials we
 // set, and our own secrets.
+//
+// The list follows what each client reads (see also the client models in
+// e2e/clients):
+//   - aliyun CLI, config/profile.go OverwriteWithFlags: key, secret and token
+//     under ALIBABA_CLOUD_/ALIBABACLOUD_/ALICLOUD_ and bare ACCESS_KEY_ID,
+//     ACCESS_KEY_SECRET, SECURITY_TOKEN; ALIBABA_CLOUD_CREDENTIALS_URI;
+//     ALIBABA_CLOUD_BEARER_TOKEN(_HEADER_KEY); ALIBABACLOUD_/ALIBABA_CLOUD_
+//     OIDC_PROVIDER_ARN, OIDC_TOKEN_FILE, ROLE_ARN and EXTERNAL_ID, which
+//     AutoModeRecognition turns into RamRoleArn or OIDC mode around our key;
+//     ALIBABA_CLOUD_PROFILE_MODE=Anonymous, which drops credentials
+//     altogether (config/configuration.go LoadProfileWithContext).
+//   - Terraform alicloud provider, alicloud/provider.go Provider and
+//     assumeRoleSchema/assumeRoleWithOidcSchema: ALICLOUD_PROFILE,
+//     ALICLOUD_CREDENTIALS_URI, ALICLOUD_ECS_ROLE_NAME,
+//     ALIBABA_CLOUD_ECS_METADATA, and for an assume_role {} block
+//     ALICLOUD_ASSUME_ROLE_ARN, ALICLOUD_ASSUME_ROLE_SESSION_NAME,
+//     ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION (providerConfigure), with
+//     ALIBABA_CLOUD_ROLE_ARN / _ROLE_SESSION_NAME as fallbacks.
+//   - credentials-go v1.4.14 providers: ALIBABA_CLOUD_OIDC_* and ALIBABA_CLOUD_ROLE_* (oidc.go,
+//     ram_role_arn.go), and ram_role_arn.go's ALICLOUD_ROLE_ARN,
+//     ALICLOUD_ROLE_SESSION_NAME, ALICLOUD_ROLE_SESSION_EXPIRATION.
+//
+// Config-file locations (ALIBABA_CLOUD_CONFIG_FILE, Terraform's
+// ALICLOUD_SHARED_CREDENTIALS_FILE / ALIBABA_CLOUD_CREDENTIALS_FILE) stay:
+// each client reads a file only for a profile named by a variable removed
+// here, or after the environment keys we set.
 var extraStale = []string{
 	// Profile selection in the aliyun CLI, credentials-go and Terraform.
 	"ALIBABA_CLOUD_PROFILE", "ALIBABACLOUD_PROFILE", "ALICLOUD_PROFILE",
 	// Credentials URI.
 	"ALIBABA_CLOUD_CREDENTIALS_URI", "ALICLOUD_CREDENTIALS_URI",
 	// The aliyun CLI's last-resort key variables.
-	"ACCESS_KEY_ID", "ACCESS_KEY_SECRET",
-	// OIDC role federation (credentials-go, Terraform).
-	"ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-	"ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_OIDC_TOKEN",
-	"ALIBABA_CLOUD_ROLE_SESSION_NAME",
+	"ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SECURITY_TOKEN",
+	// The aliyun CLI's other credential modes.
+	"ALIBABA_CLOUD_BEARER_TOKEN", "ALIBABA_CLOUD_BEARER_TOKEN_HEADER_KEY", "ALIBABA_CLOUD_PROFILE_MODE",
+	// OIDC role federation and role settings (aliyun CLI, credentials-go,
+	// Terraform) under every spelling.
+	"ALIBABA_CLOUD_ROLE_ARN", "ALIBABACLOUD_ROLE_ARN", "ALICLOUD_ROLE_ARN",
+	"ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABACLOUD_OIDC_PROVIDER_ARN",
+	"ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABACLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_OIDC_TOKEN",
+	"ALIBABA_CLOUD_ROLE_SESSION_NAME", "ALICLOUD_ROLE_SESSION_NAME", "ALICLOUD_ROLE_SESSION_EXPIRATION",
+	"ALIBABA_CLOUD_EXTERNAL_ID", "ALIBABACLOUD_EXTERNAL_ID",
+	// Terraform's assume_role {} defaults.
+	"ALICLOUD_ASSUME_ROLE_ARN", "ALICLOUD_ASSUME_ROLE_SESSION_NAME", "ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION",
 	// ECS instance RAM role.
 	"ALIBABA_CLOUD_ECS_METADATA", "ALICLOUD_ECS_ROLE_NAME",
 	// Our own secret.
@@ -190,4 +223,21 @@ func Merge(environ []string, vars []Var) []string {
 		}
 	}
 	return out
+}
+
+// CLIProfileVars adapts vars for a child that is the aliyun CLI itself and
+// gets a config file of its own (aliyuncli.ExecConfig): without the
+// IGNORE_PROFILE switches, which would make the CLI build its own profile
+// with region cn-hangzhou (config/configuration.go LoadProfileWithContext),
+// and with ALIBABA_CLOUD_PROFILE naming the file's profile (getProfileName
+// reads ALIBABACLOUD_PROFILE › ALIBABA_CLOUD_PROFILE › ALICLOUD_PROFILE;
+// Merge removes the other two). vars is not modified.
+func CLIProfileVars(vars []Var, cliProfile string) []Var {
+	out := make([]Var, 0, len(vars)+1)
+	for _, v := range vars {
+		if v.Name != "ALIBABA_CLOUD_IGNORE_PROFILE" && v.Name != "ALIBABACLOUD_IGNORE_PROFILE" {
+			out = append(out, v)
+		}
+	}
+	return append(out, Var{Name: "ALIBABA_CLOUD_PROFILE", Value: cliProfile})
 }

@@ -162,6 +162,11 @@ func TestStaleNames(t *testing.T) {
 		"ALIBABA_CLOUD_ECS_METADATA", "ALIROLE_FILE_PASSPHRASE",
 		"ALIROLE_SESSION_EXPIRATION", "ALIROLE_PROFILE",
 		"ALIBABA_CLOUD_IGNORE_PROFILE", "ALIBABACLOUD_IGNORE_PROFILE",
+		// Terraform's assume_role {} defaults (alicloud/provider.go).
+		"ALICLOUD_ASSUME_ROLE_ARN", "ALICLOUD_ASSUME_ROLE_SESSION_NAME", "ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION",
+		// The aliyun CLI's other spellings and modes (config/profile.go).
+		"ALIBABACLOUD_ROLE_ARN", "ALIBABA_CLOUD_EXTERNAL_ID", "SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE_MODE",
+		"ALIBABA_CLOUD_BEARER_TOKEN",
 	)
 	for _, n := range must {
 		if !slices.Contains(stale, n) {
@@ -239,5 +244,26 @@ func TestMerge(t *testing.T) {
 	}
 	if env[0] != "HOME=/h" || len(env) != 1+len(Vars(akCreds, Options{})) {
 		t.Fatalf("unexpected merged env %q", env)
+	}
+}
+
+func TestCLIProfileVars(t *testing.T) {
+	in := Vars(stsCreds, Options{Region: "cn-shanghai", Profile: "prod"})
+	out := CLIProfileVars(in, "prod")
+	got := map[string]string{}
+	for _, v := range out {
+		got[v.Name] = v.Value
+	}
+	if _, ok := got["ALIBABA_CLOUD_IGNORE_PROFILE"]; ok {
+		t.Error("IGNORE_PROFILE must go: it makes the aliyun CLI use cn-hangzhou")
+	}
+	if _, ok := got["ALIBABACLOUD_IGNORE_PROFILE"]; ok {
+		t.Error("ALIBABACLOUD_IGNORE_PROFILE must go")
+	}
+	if got["ALIBABA_CLOUD_PROFILE"] != "prod" || got["ALIBABA_CLOUD_ACCESS_KEY_ID"] != "STS.id" {
+		t.Errorf("got %v", got)
+	}
+	if len(in) != len(Vars(stsCreds, Options{Region: "cn-shanghai", Profile: "prod"})) || in[len(in)-3].Name != "ALIBABACLOUD_IGNORE_PROFILE" {
+		t.Error("CLIProfileVars modified its input")
 	}
 }

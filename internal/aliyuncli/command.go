@@ -17,8 +17,24 @@ import (
 // only with those newer parsers; no quoting can make the old CLI accept it,
 // so callers may want to warn when alirolePath contains a space.
 func ProcessCommand(alirolePath, profile string) string {
-	return joinCommand(runtime.GOOS, []string{alirolePath, "export", "--format", "external", profile})
+	return ProcessCommandWith(alirolePath, nil, profile)
 }
+
+// ProcessCommandWith is ProcessCommand with alirole's global options
+// (such as "--config=/path") placed before the export command, quoted the
+// same way.
+func ProcessCommandWith(alirolePath string, globalArgs []string, profile string) string {
+	args := append([]string{alirolePath}, globalArgs...)
+	return joinCommand(runtime.GOOS, append(args, "export", "--format", "external", profile))
+}
+
+// QuoteArg quotes s, when needed, for the platform's shell and for the
+// quote-aware process_command parsers.
+func QuoteArg(s string) string { return quoteArg(runtime.GOOS, s) }
+
+// SplitCommand splits a process_command as the quote-aware parsers of the
+// aliyun CLI (3.4.9+) and credentials-go v1.4.14 do.
+func SplitCommand(s string) ([]string, error) { return splitCommand(runtime.GOOS, s) }
 
 func joinCommand(goos string, args []string) string {
 	quoted := make([]string, len(args))

@@ -1,9 +1,11 @@
 package aliyuncli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // Profile is the subset of an aliyun CLI profile alirole needs. The JSON
@@ -26,6 +28,34 @@ type Profile struct {
 	OIDCTokenFile   string `json:"oidc_token_file"`
 	RamRoleName     string `json:"ram_role_name"`
 	ExpiredSeconds  int    `json:"expired_seconds"`
+	// StsEndpoint is not in the aliyun CLI's struct (its STS host comes
+	// from sts_region, config/profile.go getSTSEndpoint) but other tools
+	// write it; EnableVpc and Policy are credentials-go's
+	// (providers/cli_profile.go profile).
+	StsEndpoint string   `json:"sts_endpoint"`
+	EnableVpc   FlexBool `json:"enable_vpc"`
+	Policy      string   `json:"policy"`
+}
+
+// FlexBool decodes a JSON boolean, or a string such as "true", so that one
+// hand-edited value does not make the whole file unreadable.
+type FlexBool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (b *FlexBool) UnmarshalJSON(data []byte) error {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case bool:
+		*b = FlexBool(x)
+	case string:
+		*b = FlexBool(strings.EqualFold(x, "true"))
+	default:
+		*b = false
+	}
+	return nil
 }
 
 // String names the profile without its secrets, so a stray %v in a log line

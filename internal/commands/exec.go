@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/alirole/alirole/exec"
+	"github.com/alirole/alirole/internal/aliyuncli"
 	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/internal/credserver"
 	"github.com/alirole/alirole/resolve"
@@ -24,14 +26,27 @@ func Exec(e Env) *cli.Command {
 		Description: "Resolves PROFILE and runs CMD (default: $SHELL) with the credentials in the variables that\n" +
 			"the aliyun CLI, credentials-go/Tea SDKs and Terraform read (ALIBABA_CLOUD_*, ALIBABACLOUD_*,\n" +
 			"ALICLOUD_*), after removing stale credential variables from the environment. Sets\n" +
-			"ALIBABA_CLOUD_IGNORE_PROFILE=TRUE so the aliyun CLI uses them instead of its own profile, and\n" +
-			"ALIROLE_PROFILE / ALIROLE_SESSION_EXPIRATION for prompts and scripts.\n\n" +
-			"With --server, the child gets ALIBABA_CLOUD_CREDENTIALS_URI pointing at a credentials server on\n" +
-			"127.0.0.1 that refreshes the session before it expires, so long runs outlive one session.",
+			"ALIBABA_CLOUD_IGNORE_PROFILE=TRUE so an aliyun CLI started by CMD uses them instead of its own\n" +
+			"profile (it then acts in cn-hangzhou unless given --region), and ALIROLE_PROFILE /\n" +
+			"ALIROLE_SESSION_EXPIRATION for prompts and scripts.\n\n" +
+			"When CMD is the aliyun CLI itself (without --config-path or --profile, and not its configure\n" +
+			"or plugin commands), it runs with\n" +
+			"--config-path pointing at a private temporary config file (removed when it exits) whose only\n" +
+			"profile holds the region and no secret, so the CLI acts in the profile's region (or --region).\n\n" +
+			"With --server, the child gets ALIBABA_CLOUD_CREDENTIALS_URI / ALICLOUD_CREDENTIALS_URI pointing\n" +
+			"at a credentials server on 127.0.0.1 that refreshes the session before it expires. Programs that\n" +
+			"fetch the URI again (credentials-go, Tea SDKs) outlive one session; the Terraform provider\n" +
+			"fetches it once when it starts, so one apply still ends with its session. An aliyun CLI that is\n" +
+			"CMD itself gets a CredentialsURI profile in its temporary config file (fetched once per run);\n" +
+			"one started by CMD cannot use the URI (the CLI reads no URI from the environment).\n\n" +
+			"Before the run, exec gets a fresh session when the one it has ends within --min-session, and\n" +
+			"warns when even a fresh one is shorter: raise 'duration' (up to the role's MaxSessionDuration).",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "server", Aliases: []string{"s"}, Usage: "serve refreshing credentials on 127.0.0.1 instead of fixed ones"},
 			&cli.StringFlag{Name: "region", Usage: "region for the *_REGION_ID / *_REGION variables (default: the profile's region_id)"},
 			&cli.BoolFlag{Name: "force-nested", Usage: "allow running inside another alirole exec"},
+			&cli.DurationFlag{Name: "min-session", Value: 10 * time.Minute, EnvVars: []string{"ALIROLE_MIN_SESSION"},
+				Usage: "refresh, then warn, when the session ends sooner than this (programs that read credentials once, like Terraform, fail after it); 0 disables"},
 		}, cacheFlags()...),
 		BashComplete: e.completeProfiles,
 		Action:       e.exec,
@@ -57,6 +72,9 @@ func (e Env) exec(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if r, res, err = e.ensureMinSession(c, s, r, name, res); err != nil {
+		return err
+	}
 	opts := shellenv.Options{Region: region(c, res), Profile: name}
 	if c.Bool("server") {
 		if !res.Credentials.IsSTS() {
@@ -65,7 +83,11 @@ func (e Env) exec(c *cli.Context) error {
 		}
 		return e.execWithServer(c, s, r, name, opts, argv)
 	}
-	env := shellenv.Merge(e.Environ(), shellenv.Vars(res.Credentials, opts))
+	vars := shellenv.Vars(res.Credentials, opts)
+	if aliyunCLIChild(argv) {
+		return e.execAliyunCLI(c, s, name, opts.Region, aliyuncli.ExecProfile{STS: res.Credentials.IsSTS()}, vars, argv)
+	}
+	env := shellenv.Merge(e.Environ(), vars)
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
 		return err
@@ -87,6 +109,74 @@ func (e Env) exec(c *cli.Context) error {
 	return exec.Replace(spec)
 }
 
+// ensureMinSession gets fresh sessions when the resolved one ends within
+// --min-session, and warns when even the fresh one does: Terraform's
+// provider reads credentials once per run (alicloud/provider.go
+// providerConfigure), so an apply outliving the session fails with
+// InvalidSecurityToken.Expired, with or without --server.
+func (e Env) ensureMinSession(c *cli.Context, s *session, r *resolve.Resolver, name string, res resolve.Result) (*resolve.Resolver, resolve.Result, error) {
+	want := c.Duration("min-session")
+	if want <= 0 || !res.Credentials.Expires() {
+		return r, res, nil
+	}
+	left := res.Credentials.Expiration.Sub(e.Now())
+	if left >= want {
+		return r, res, nil
+	}
+	if !c.Bool("refresh") && !c.Bool("no-cache") {
+		s.log.Debug("cached session too short for --min-session, refreshing", "left", left.Round(time.Second))
+		if err := c.Set("refresh", "true"); err != nil {
+			return r, res, err
+		}
+		fresh, err := s.resolver(c)
+		if err != nil {
+			return r, res, err
+		}
+		if res, err = fresh.Resolve(c.Context, name); err != nil {
+			return r, res, err
+		}
+		r = fresh
+		left = res.Credentials.Expiration.Sub(e.Now())
+	}
+	if left < want {
+		fmt.Fprintf(e.Stderr, "alirole: warning: the session for %s ends in %s (%s), sooner than --min-session %s;\n"+
+			"  programs that read credentials once (Terraform, one aliyun CLI run) fail after that, even under --server.\n"+
+			"  Raise 'duration' of the profile's role (at most the role's MaxSessionDuration) or lower --min-session.\n",
+			name, left.Round(time.Second), res.Credentials.ExpirationString(), want)
+	}
+	return r, res, nil
+}
+
+// aliyunCLIChild reports whether argv runs the aliyun CLI with no config
+// file or profile of its own choosing, so exec can hand it one.
+func aliyunCLIChild(argv []string) bool {
+	return aliyuncli.IsCLI(argv[0]) && !aliyuncli.ChoosesProfile(argv[1:]) && !aliyuncli.ManagesCLI(argv[1:])
+}
+
+// execAliyunCLI runs the aliyun CLI with a private config file (see
+// internal/aliyuncli ExecConfig for the CLI source this follows) and removes
+// the file when the CLI exits; alirole therefore stays the parent.
+func (e Env) execAliyunCLI(c *cli.Context, s *session, name, region string, p aliyuncli.ExecProfile, vars []shellenv.Var, argv []string) error {
+	p.Name, p.Region = name, region
+	data, err := aliyuncli.ExecConfig(p)
+	if err != nil {
+		return err
+	}
+	file, remove, err := aliyuncli.WriteExecConfig("", data)
+	if err != nil {
+		return err
+	}
+	defer remove()
+	env := shellenv.Merge(e.Environ(), shellenv.CLIProfileVars(vars, name))
+	path, err := exec.LookPath(argv[0], env)
+	if err != nil {
+		return err
+	}
+	args := append([]string{argv[0], "--config-path", file}, argv[1:]...)
+	s.log.Debug("starting the aliyun CLI with its own config file", "path", path, "config", file)
+	return runChild(c, exec.Spec{Path: path, Args: args, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr})
+}
+
 // execWithServer runs the command as a child next to a credentials server
 // that refreshes the session for as long as the child runs.
 func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, name string, opts shellenv.Options, argv []string) error {
@@ -101,7 +191,11 @@ func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, nam
 		return fmt.Errorf("start credentials server: %w", err)
 	}
 	defer srv.Close()
-	env := shellenv.Merge(e.Environ(), shellenv.ServerVars(srv.URL(), opts))
+	vars := shellenv.ServerVars(srv.URL(), opts)
+	if aliyunCLIChild(argv) {
+		return e.execAliyunCLI(c, s, name, opts.Region, aliyuncli.ExecProfile{CredentialsURI: srv.URL()}, vars, argv)
+	}
+	env := shellenv.Merge(e.Environ(), vars)
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
 		return err

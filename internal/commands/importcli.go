@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,9 +22,16 @@ func Import(e Env) *cli.Command {
 		Description: "Reads the aliyun CLI's config.json. AccessKeys (AK and RamRoleArn profiles) go into the\n" +
 			"keychain; roles, chained roles and other sources become alirole profiles with the same names.\n" +
 			"StsToken profiles are skipped (temporary). Existing alirole profiles are left alone.\n" +
+			"Every field of a CLI profile is mapped to an alirole key (region_id, ram_role_arn,\n" +
+			"ram_session_name, external_id, sts_region, sts_endpoint, enable_vpc, policy, expired_seconds,\n" +
+			"source_profile, ...) or listed as not carried over, with the reason.\n\n" +
 			"With --scrub, imported profiles that held a secret are rewritten in config.json as External\n" +
-			"profiles that call alirole, so no secret is left in it (one backup of the original file is kept\n" +
-			"in config.json.alirole-backup: delete it once you have checked the result).",
+			"profiles that call alirole, with the global options import ran with (as setup-cli writes them;\n" +
+			"one backup of the original file is kept in config.json.alirole-backup: delete it once you have\n" +
+			"checked the result). Run again with --scrub after a plain import: profiles whose AccessKey alirole\n" +
+			"already stores are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
+			"RsaKeyPair, CloudSSO/OAuth tokens, profiles that could not be imported) are listed by name with\n" +
+			"the reason, and the exit status is 3.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "aliyun CLI config file", DefaultText: "~/.aliyun/config.json"},
 			&cli.BoolFlag{Name: "scrub", Usage: "replace the plaintext secrets in config.json with External profiles pointing at alirole"},
@@ -30,6 +39,10 @@ func Import(e Env) *cli.Command {
 		Action: e.importCLI,
 	}
 }
+
+// exitSecretsRemain is the exit status of `import --scrub` when config.json
+// still holds a plaintext secret afterwards.
+const exitSecretsRemain = 3
 
 func (e Env) importCLI(c *cli.Context) error {
 	cfg, err := e.loadConfig(c)
@@ -54,59 +67,105 @@ func (e Env) importCLI(c *cli.Context) error {
 		}
 		want[n] = true
 	}
-	var pending []aliyuncli.Profile
+	var store *keychain.Store
+	openStore := func() (*keychain.Store, error) {
+		if store == nil {
+			s, err := e.openStore(c)
+			if err != nil {
+				return nil, err
+			}
+			store = s
+		}
+		return store, nil
+	}
+	// why records, per CLI profile, why its secrets stay in config.json.
+	why := map[string]string{}
+	var selected, pending, scrub []aliyuncli.Profile
 	for _, p := range f.Profiles() {
 		if len(want) > 0 && !want[p.Name] {
 			continue
 		}
+		selected = append(selected, p)
 		if _, err := cfg.Profile(p.Name); err == nil {
-			fmt.Fprintf(e.Stderr, "skip %s: alirole already has a profile of that name\n", p.Name)
+			// A re-run (import's own advice is "run again with --scrub"):
+			// the profile was imported before; scrub it when alirole holds
+			// the very key config.json does.
+			if !c.Bool("scrub") || p.AccessKeyID == "" || p.AccessKeySecret == "" {
+				fmt.Fprintf(e.Stderr, "skip %s: alirole already has a profile of that name\n", p.Name)
+				why[p.Name] = "alirole already has a profile of that name"
+				continue
+			}
+			st, err := openStore()
+			if err != nil {
+				return err
+			}
+			ak, err := st.AccessKey(p.Name)
+			switch {
+			case errors.Is(err, keychain.ErrNotFound):
+				why[p.Name] = "alirole has a profile of that name but no stored AccessKey for it; store one with 'alirole add " + p.Name + "' first"
+			case err != nil:
+				return fmt.Errorf("read stored AccessKey of %s: %w", p.Name, err)
+			case ak.ID != p.AccessKeyID || ak.Secret != p.AccessKeySecret:
+				why[p.Name] = "alirole's stored AccessKey for " + p.Name + " is not the one in config.json"
+			default:
+				fmt.Fprintf(e.Stderr, "%s: already imported, stored AccessKey matches\n", p.Name)
+				scrub = append(scrub, p)
+				continue
+			}
+			fmt.Fprintf(e.Stderr, "skip %s: %s\n", p.Name, why[p.Name])
 			continue
 		}
 		kind, reason := aliyuncli.Classify(p)
 		if kind == aliyuncli.ImportSkip {
 			fmt.Fprintf(e.Stderr, "skip %s: %s\n", p.Name, reason)
+			why[p.Name] = reason
 			continue
 		}
 		pending = append(pending, p)
 	}
-	var store *keychain.Store
-	var scrub []aliyuncli.Profile
 	// Chained roles need their source profile first: retry until no
 	// progress, so the order in config.json does not matter.
 	for progress := true; progress && len(pending) > 0; {
 		progress = false
 		var left []aliyuncli.Profile
 		for _, p := range pending {
+			keys, dropped := importKeys(p, f.Fields(p.Name))
 			// The section is written first (and validated by AppendProfile),
 			// so no key is stored for a profile alirole could not use.
-			if _, err := config.AppendProfile(cfg.Path, p.Name, importKeys(p)); err != nil {
+			if _, err := config.AppendProfile(cfg.Path, p.Name, keys); err != nil {
 				left = append(left, p)
 				continue
 			}
 			if p.AccessKeyID != "" && p.AccessKeySecret != "" {
-				if store == nil {
-					if store, err = e.openStore(c); err != nil {
-						return err
-					}
+				st, err := openStore()
+				if err != nil {
+					return err
 				}
-				if err := store.SetAccessKey(p.Name, keychain.AccessKey{ID: p.AccessKeyID, Secret: p.AccessKeySecret}); err != nil {
+				if err := st.SetAccessKey(p.Name, keychain.AccessKey{ID: p.AccessKeyID, Secret: p.AccessKeySecret}); err != nil {
 					return fmt.Errorf("store AccessKey of %s: %w", p.Name, err)
 				}
 				scrub = append(scrub, p)
 			}
 			fmt.Fprintf(e.Stderr, "imported %s (%s)\n", p.Name, p.Mode)
+			for _, d := range dropped {
+				fmt.Fprintf(e.Stderr, "  not carried over: %s (%s)\n", d.Key, d.Value)
+			}
 			progress = true
 		}
 		pending = left
 	}
 	for _, p := range pending {
-		_, err := config.AppendProfile(cfg.Path, p.Name, importKeys(p))
+		keys, _ := importKeys(p, f.Fields(p.Name))
+		_, err := config.AppendProfile(cfg.Path, p.Name, keys)
 		fmt.Fprintf(e.Stderr, "skip %s: %v\n", p.Name, err)
+		why[p.Name] = fmt.Sprintf("not imported: %v", err)
 	}
 	if !c.Bool("scrub") || len(scrub) == 0 {
 		if len(scrub) > 0 {
 			fmt.Fprintf(e.Stderr, "%s still holds the plaintext secrets; run again with --scrub to replace them, or 'alirole setup-cli PROFILE'.\n", path)
+		}
+		if c.Bool("scrub") {
+			return e.reportRemaining(f, path, selected, why)
 		}
 		return nil
 	}
@@ -114,12 +173,16 @@ func (e Env) importCLI(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("find the alirole binary: %w", err)
 	}
+	global, err := e.exportOptions(c)
+	if err != nil {
+		return err
+	}
 	for _, p := range scrub {
 		region := p.RegionID
 		if region == "" {
 			region = "cn-hangzhou"
 		}
-		if _, err := f.SetExternal(p.Name, aliyuncli.ProcessCommand(exe, p.Name), region); err != nil {
+		if _, err := f.SetExternal(p.Name, aliyuncli.ProcessCommandWith(exe, global, p.Name), region); err != nil {
 			return fmt.Errorf("scrub %s: %w", p.Name, err)
 		}
 	}
@@ -129,37 +192,156 @@ func (e Env) importCLI(c *cli.Context) error {
 	}
 	fmt.Fprintf(e.Stderr, "Replaced the secrets of %d profile(s) in %s with External profiles that call alirole.\n", len(scrub), path)
 	fmt.Fprintf(e.Stderr, "Your original file (as it was before alirole first changed it), WITH its plaintext secrets, is kept in %s: delete it once the new profiles work.\n%s\n", backup, writebackWarning)
-	return nil
+	return e.reportRemaining(f, path, selected, why)
 }
 
-// importKeys maps an aliyun CLI profile to alirole profile keys.
-func importKeys(p aliyuncli.Profile) []config.KeyValue {
+// reportRemaining lists the selected profiles that still hold a plaintext
+// secret in config.json after --scrub, with the reason, and makes the exit
+// status say so.
+func (e Env) reportRemaining(f *aliyuncli.File, path string, selected []aliyuncli.Profile, why map[string]string) error {
+	n := 0
+	for _, p := range selected {
+		fields := f.SecretFields(p.Name)
+		if len(fields) == 0 {
+			continue
+		}
+		if n == 0 {
+			fmt.Fprintf(e.Stderr, "Secrets --scrub could not remove from %s:\n", path)
+		}
+		n++
+		reason := why[p.Name]
+		if reason == "" {
+			reason = "not imported"
+		}
+		fmt.Fprintf(e.Stderr, "  %s (%s): %s\n", p.Name, strings.Join(fields, ", "), reason)
+	}
+	if n == 0 {
+		return nil
+	}
+	return cli.Exit(fmt.Sprintf("%d profile(s) in %s still hold plaintext secrets (see above); remove them with 'aliyun configure delete --profile NAME' or by hand", n, path), exitSecretsRemain)
+}
+
+// fieldNotCarried says why import leaves an aliyun CLI profile field out of
+// the alirole profile. Fields are those of the CLI's Profile struct
+// (aliyun-cli config/profile.go) and credentials-go's
+// (providers/cli_profile.go profile).
+var fieldNotCarried = map[string]string{
+	"sts_token":                      "temporary STS token",
+	"sts_expiration":                 "expiry of a temporary STS token",
+	"private_key":                    "RsaKeyPair is not supported",
+	"key_pair_name":                  "RsaKeyPair is not supported",
+	"verified":                       "aliyun CLI bookkeeping",
+	"output_format":                  "aliyun CLI setting, stays in config.json",
+	"language":                       "aliyun CLI setting, stays in config.json",
+	"site":                           "aliyun CLI setting, stays in config.json",
+	"retry_timeout":                  "aliyun CLI setting, stays in config.json",
+	"connect_timeout":                "aliyun CLI setting, stays in config.json",
+	"retry_count":                    "aliyun CLI setting, stays in config.json",
+	"endpoint_type":                  "the aliyun CLI's service endpoints, stays in config.json; alirole's STS calls use sts_endpoint/enable_vpc",
+	"endpoint":                       "the aliyun CLI's service endpoint, stays in config.json",
+	"external_account_type":          "aliyun CLI setting, stays in config.json",
+	"auto_plugin_install":            "aliyun CLI setting, stays in config.json",
+	"auto_plugin_install_enable_pre": "aliyun CLI setting, stays in config.json",
+	"oidc_token":                     "alirole reads OIDC tokens from oidc_token_file only",
+	"bearer_token":                   "BearerToken mode is not supported",
+	"bearer_token_header_key":        "BearerToken mode is not supported",
+	"cloud_sso_sign_in_url":          "CloudSSO sign-in is managed by the aliyun CLI",
+	"cloud_sso_access_config":        "CloudSSO sign-in is managed by the aliyun CLI",
+	"cloud_sso_account_id":           "CloudSSO sign-in is managed by the aliyun CLI",
+	"cloud_sso_access_token_expire":  "CloudSSO sign-in is managed by the aliyun CLI",
+	"access_token":                   "CloudSSO sign-in is managed by the aliyun CLI",
+	"oauth_access_token":             "OAuth sign-in is managed by the aliyun CLI",
+	"oauth_refresh_token":            "OAuth sign-in is managed by the aliyun CLI",
+	"oauth_access_token_expire":      "OAuth sign-in is managed by the aliyun CLI",
+	"oauth_refresh_token_expire":     "OAuth sign-in is managed by the aliyun CLI",
+	"oauth_site_type":                "OAuth sign-in is managed by the aliyun CLI",
+}
+
+// importKeys maps an aliyun CLI profile to alirole profile keys, and
+// returns the fields set in the file (present) that it did not carry over,
+// each with the reason (as Key and Value).
+func importKeys(p aliyuncli.Profile, present []string) (keys, dropped []config.KeyValue) {
+	used := map[string]bool{"name": true, "mode": true}
 	kv := func(k, v string) config.KeyValue { return config.KeyValue{Key: k, Value: v} }
-	keys := []config.KeyValue{kv("region_id", p.RegionID)}
-	role := []config.KeyValue{
-		kv("ram_role_arn", p.RamRoleArn), kv("ram_session_name", p.RamSessionName),
-		kv("external_id", p.ExternalID), kv("sts_region", p.StsRegion),
+	add := func(cliKey, key, v string) {
+		used[cliKey] = true
+		if v != "" {
+			keys = append(keys, kv(key, v))
+		}
 	}
-	if p.ExpiredSeconds > 0 {
-		role = append(role, kv("expired_seconds", strconv.Itoa(p.ExpiredSeconds)))
+	add("region_id", "region_id", p.RegionID)
+	// Role settings, as the CLI's GetCallerIdentity paths and credentials-go's
+	// CLI-profile provider read them (RamRoleArn, ChainableRamRoleArn,
+	// RamRoleArnWithRoleName, OIDC).
+	role := func() {
+		add("ram_role_arn", "ram_role_arn", p.RamRoleArn)
+		add("ram_session_name", "ram_session_name", p.RamSessionName)
+		add("external_id", "external_id", p.ExternalID)
+		add("sts_region", "sts_region", p.StsRegion)
+		add("sts_endpoint", "sts_endpoint", p.StsEndpoint)
+		add("policy", "policy", p.Policy)
+		used["enable_vpc"] = true
+		if p.EnableVpc {
+			keys = append(keys, kv("enable_vpc", "true"))
+		}
+		used["expired_seconds"] = true
+		if p.ExpiredSeconds > 0 {
+			keys = append(keys, kv("expired_seconds", strconv.Itoa(p.ExpiredSeconds)))
+		}
 	}
-	switch aliyuncli.CanonicalMode(p.Mode) {
+	mode := aliyuncli.CanonicalMode(p.Mode)
+	switch mode {
 	case "AK":
+		used["access_key_id"], used["access_key_secret"] = true, true
 	case "RamRoleArn":
-		keys = append(keys, role...)
+		used["access_key_id"], used["access_key_secret"] = true, true
+		role()
 	case "ChainableRamRoleArn":
-		keys = append(append(keys, kv("source_profile", p.SourceProfile)), role...)
+		add("source_profile", "source_profile", p.SourceProfile)
+		role()
 	case "RamRoleArnWithRoleName":
-		keys = append(append(keys, kv("credential_source", config.SourceECSRAMRole), kv("ecs_ram_role_name", p.RamRoleName)), role...)
+		keys = append(keys, kv("credential_source", config.SourceECSRAMRole))
+		add("ram_role_name", "ecs_ram_role_name", p.RamRoleName)
+		role()
 	case "EcsRamRole":
-		keys = append(keys, kv("credential_source", config.SourceECSRAMRole), kv("ecs_ram_role_name", p.RamRoleName))
+		keys = append(keys, kv("credential_source", config.SourceECSRAMRole))
+		add("ram_role_name", "ecs_ram_role_name", p.RamRoleName)
 	case "OIDC":
-		keys = append(keys, kv("credential_source", config.SourceOIDC), kv("oidc_provider_arn", p.OIDCProviderArn),
-			kv("oidc_token_file", p.OIDCTokenFile), kv("ram_role_arn", p.RamRoleArn), kv("ram_session_name", p.RamSessionName))
+		keys = append(keys, kv("credential_source", config.SourceOIDC))
+		add("oidc_provider_arn", "oidc_provider_arn", p.OIDCProviderArn)
+		add("oidc_token_file", "oidc_token_file", p.OIDCTokenFile)
+		role()
 	case "CredentialsURI":
-		keys = append(keys, kv("credential_source", config.SourceCredentialsURI), kv("credentials_uri", p.CredentialsURI))
+		keys = append(keys, kv("credential_source", config.SourceCredentialsURI))
+		add("credentials_uri", "credentials_uri", p.CredentialsURI)
 	case "External":
-		keys = append(keys, kv("credential_source", config.SourceExternal), kv("process_command", p.ProcessCommand))
+		keys = append(keys, kv("credential_source", config.SourceExternal))
+		add("process_command", "process_command", p.ProcessCommand)
 	}
-	return keys
+	for _, k := range present {
+		if used[k] {
+			continue
+		}
+		reason, ok := fieldNotCarried[k]
+		if !ok {
+			reason = "not used in mode " + mode
+			if !knownCLIField(k) {
+				reason = "unknown field"
+			}
+		}
+		dropped = append(dropped, kv(k, reason))
+	}
+	return keys, dropped
+}
+
+// knownCLIField reports whether k is a field of either client's profile.
+func knownCLIField(k string) bool {
+	switch k {
+	case "access_key_id", "access_key_secret", "ram_role_arn", "ram_session_name", "external_id", "sts_region",
+		"sts_endpoint", "policy", "enable_vpc", "expired_seconds", "source_profile", "ram_role_name",
+		"oidc_provider_arn", "oidc_token_file", "credentials_uri", "process_command", "region_id":
+		return true
+	}
+	_, ok := fieldNotCarried[k]
+	return ok
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -22,9 +23,13 @@ func SetupCLI(e Env) *cli.Command {
 		Usage:     "make an aliyun CLI profile that gets its credentials from alirole",
 		ArgsUsage: "PROFILE",
 		Description: "Writes (or updates) an External-mode profile in the aliyun CLI's config.json whose\n" +
-			"process_command runs 'alirole export --format external PROFILE' by absolute path. Other\n" +
-			"profiles and fields are kept as they are; the first time alirole changes the file, the\n" +
-			"original is kept in config.json.alirole-backup (one backup, never overwritten).",
+			"process_command runs 'alirole export --format external PROFILE' by absolute path. Global\n" +
+			"options given to setup-cli by flag or ALIROLE_* variable (--config, --backend, --keyring-name,\n" +
+			"--pass-dir, --pass-cmd, --file-dir, --session-cache, --sts-endpoint, --sts-timeout,\n" +
+			"--expiry-window) are written into the command, paths made absolute, so the CLI finds the same\n" +
+			"profiles and keychain. Other profiles and fields are kept as they are; the first time alirole\n" +
+			"changes the file, the original is kept in config.json.alirole-backup (one backup, never\n" +
+			"overwritten).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cli-profile", Usage: "name of the aliyun CLI profile (default: PROFILE)"},
 			&cli.StringFlag{Name: "cli-config", Usage: "aliyun CLI config file", DefaultText: "~/.aliyun/config.json"},
@@ -77,7 +82,15 @@ func (e Env) setupCLI(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	created, err := f.SetExternal(cliName, aliyuncli.ProcessCommand(exe, name), region)
+	global, err := e.exportOptions(c)
+	if err != nil {
+		return err
+	}
+	command := aliyuncli.ProcessCommandWith(exe, global, name)
+	if args, err := aliyuncli.SplitCommand(command); err != nil || len(args) != len(strings.Fields(command)) {
+		fmt.Fprintln(e.Stderr, "alirole: warning: the process_command contains a quoted space; aliyun CLI versions before 3.4.9 split it on every space and will fail")
+	}
+	created, err := f.SetExternal(cliName, command, region)
 	if err != nil {
 		return fmt.Errorf("aliyun CLI profile %q: %w", cliName, err)
 	}
@@ -97,6 +110,54 @@ func (e Env) setupCLI(c *cli.Context) error {
 	if backup != "" {
 		fmt.Fprintf(e.Stderr, "Your original file (as it was before alirole first changed it) is kept in %s (mode 0600; it may hold plaintext secrets: delete it once you have checked the result).\n", backup)
 	}
-	fmt.Fprintf(e.Stderr, "Try: aliyun --profile %s sts GetCallerIdentity\n%s\n", cliName, writebackWarning)
+	// The aliyun CLI reads only ~/.aliyun/config.json unless given
+	// --config-path (config/configuration.go getConfigurePath).
+	try := "aliyun"
+	if c.String("cli-config") != "" {
+		try += " --config-path " + aliyuncli.QuoteArg(path)
+	}
+	fmt.Fprintf(e.Stderr, "Try: %s --profile %s sts GetCallerIdentity\n%s\n", try, aliyuncli.QuoteArg(cliName), writebackWarning)
 	return nil
+}
+
+// carriedOptions are the global options that change what `alirole export`
+// resolves or where it finds keys; setup-cli writes the ones in effect into
+// the process_command, because the aliyun CLI may run it from another shell
+// without the same flags or ALIROLE_* variables. Paths are made absolute
+// (the CLI runs it from any directory). --debug is left out: it would only
+// add noise to every CLI call.
+var carriedOptions = []struct {
+	name           string
+	path, duration bool
+}{
+	{name: "config", path: true}, {name: "backend"}, {name: "keyring-name"}, {name: "pass-dir", path: true},
+	{name: "pass-cmd"}, {name: "file-dir", path: true}, {name: "session-cache"}, {name: "sts-endpoint"},
+	{name: "sts-timeout", duration: true}, {name: "expiry-window", duration: true},
+}
+
+// exportOptions returns the carried options set by flag or variable, as
+// "--name=value" arguments.
+func (e Env) exportOptions(c *cli.Context) ([]string, error) {
+	var out []string
+	for _, o := range carriedOptions {
+		if !c.IsSet(o.name) {
+			continue
+		}
+		v := c.String(o.name)
+		if o.duration {
+			v = c.Duration(o.name).String()
+		}
+		if o.path || (o.name == "pass-cmd" && strings.ContainsAny(v, `/\`)) {
+			abs, err := filepath.Abs(v)
+			if err != nil {
+				return nil, fmt.Errorf("--%s %s: %w", o.name, v, err)
+			}
+			v = abs
+		}
+		if strings.ContainsAny(v, "\n\r\x00") {
+			return nil, fmt.Errorf("--%s: a value with a line break cannot go into the aliyun CLI's process_command", o.name)
+		}
+		out = append(out, "--"+o.name+"="+v)
+	}
+	return out, nil
 }
