@@ -32,6 +32,8 @@ type Options struct {
 	// TokenLifetime, when positive, replaces DurationSeconds as the lifetime
 	// of every issued session (Expiration stays truthful).
 	TokenLifetime time.Duration
+	// SSO tunes the CloudSSO portal (cloudsso.go).
+	SSO SSOOptions
 }
 
 // Server is a running (or startable) STS emulator.
@@ -54,6 +56,7 @@ type Server struct {
 	calls    []Call
 	ram      ramState                // RAM AccessKey bookkeeping (ram.go)
 	signin   map[string]*signinToken // console sign-in tokens (signin.go)
+	sso      ssoState                // CloudSSO portal (cloudsso.go)
 
 	lnMu    sync.Mutex
 	ca      *CA
@@ -104,6 +107,7 @@ func New(world *World, opts Options) (*Server, error) {
 	}
 	s.ram = newRAMState(s.clock())
 	s.signin = map[string]*signinToken{}
+	s.sso = newSSOState(opts.SSO)
 	return s, nil
 }
 
