@@ -45,11 +45,12 @@ var knownKeys = []string{
 	keyExpiredSeconds, keyDuration, keyStsRegion, keyStsEndpoint, keyPolicy, keyPolicyFile,
 	keyEnableVPC, keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile,
 	keyCredentialsURI, keyProcessCommand, keyCLIProfile, keyCLIConfigFile,
+	keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig,
 }
 
 // sourceKinds lists valid credential_source values in the order messages
 // show them.
-var sourceKinds = []string{SourceECSRAMRole, SourceOIDC, SourceCredentialsURI, SourceExternal, SourceAliyunCLIProfile}
+var sourceKinds = []string{SourceECSRAMRole, SourceOIDC, SourceCredentialsURI, SourceExternal, SourceAliyunCLIProfile, SourceCloudSSO}
 
 // keySourceKind returns the credential_source a key belongs to, or "" for
 // keys valid on any profile.
@@ -65,6 +66,8 @@ func keySourceKind(key string) string {
 		return SourceExternal
 	case keyCLIProfile, keyCLIConfigFile:
 		return SourceAliyunCLIProfile
+	case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
+		return SourceCloudSSO
 	}
 	return ""
 }
@@ -80,6 +83,8 @@ func requiredKeys(kind string) []string {
 		return []string{keyProcessCommand}
 	case SourceAliyunCLIProfile:
 		return []string{keyCLIProfile}
+	case SourceCloudSSO:
+		return []string{keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig}
 	}
 	return nil
 }
@@ -342,6 +347,8 @@ func (b *builder) profile(sec *rawSection) *Profile {
 			if r, ok := b.path(line, name, k, v); ok {
 				p.CLIConfigFile = r
 			}
+		case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
+			b.cloudSSOKey(p, line, name, k, v)
 		default:
 			b.unknownKey(line, name, k)
 		}
