@@ -1,0 +1,45 @@
+package keychain
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/99designs/keyring"
+)
+
+func TestSSOTokenRoundTrip(t *testing.T) {
+	s := New(keyring.NewArrayKeyring(nil))
+	const u = "https://signin-cn-shanghai.alibabacloudsso.com/start/login"
+	if _, err := s.SSOToken(u); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := s.SetSSOToken(SSOToken{SignInURL: u, AccessToken: "tok-1", Expires: exp}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SSOToken(u)
+	if err != nil || got.AccessToken != "tok-1" || !got.Expires.Equal(exp) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if err := s.SetSSOToken(SSOToken{SignInURL: u, AccessToken: "bad token", Expires: exp}); err == nil {
+		t.Fatal("stored a token with a blank")
+	}
+	// Tokens are neither profiles nor sessions.
+	if p, _ := s.Profiles(); len(p) != 0 {
+		t.Fatalf("profiles: %v", p)
+	}
+	if n, _ := s.ClearSessions(""); n != 0 {
+		t.Fatalf("clear sessions removed %d", n)
+	}
+	list, err := s.SSOTokens()
+	if err != nil || len(list) != 1 || list[0].Token.SignInURL != u || list[0].Err != nil {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	if err := s.RemoveSSOToken(u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveSSOToken(u); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second remove: %v", err)
+	}
+}
