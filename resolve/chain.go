@@ -44,6 +44,9 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 	secrets := &secretSet{}
 	writes := &sync.WaitGroup{}
 	src, err := r.source(root, secrets)
+	if root.IsRoot() && root.CredentialSource == config.SourceCloudSSO {
+		src, err = r.ssoSource(ctx, root, secrets)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +102,8 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 	case config.SourceExternal:
 		prov, err = providers.NewExternalCredentialsProviderBuilder().WithProcessCommand(p.ProcessCommand).Build()
 		id = "external:" + p.ProcessCommand
+	case config.SourceCloudSSO:
+		return nil, nil // built by ssoSource, which needs the context
 	case config.SourceAliyunCLIProfile:
 		b := providers.NewCLIProfileCredentialsProviderBuilder().WithProfileName(p.CLIProfile)
 		if p.CLIConfigFile != "" {

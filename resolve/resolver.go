@@ -59,6 +59,8 @@ type Options struct {
 	LockTimeout time.Duration
 	// Log receives debug steps; it never gets secrets (default: discard).
 	Log *slog.Logger
+	// SSO provides CloudSSO access tokens for cloudsso sources.
+	SSO SSOTokens
 }
 
 // Resolver resolves profiles. It is cheap to create; one per command run.

@@ -20,6 +20,7 @@ func App(e Env, version string) *cli.App {
 			Clear(e),
 			Whoami(e),
 			Login(e),
+			SSO(e),
 			Rotate(e),
 			SetupCLI(e),
 			Import(e),

@@ -21,7 +21,7 @@ import (
 
 // GlobalFlags are accepted before any command.
 func GlobalFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "config", Usage: "profile config file", EnvVars: []string{"ALIROLE_CONFIG_FILE"}, DefaultText: "$XDG_CONFIG_HOME/alirole/config or ~/.config/alirole/config"},
 		&cli.StringFlag{Name: "backend", Usage: "keychain backend: " + strings.Join(keychain.BackendNames(), ", ") + " (default: first available)", EnvVars: []string{"ALIROLE_BACKEND"}},
 		&cli.StringFlag{Name: "keyring-name", Usage: "keyring/collection name", Value: "alirole", EnvVars: []string{"ALIROLE_KEYRING_NAME"}},
@@ -33,7 +33,7 @@ func GlobalFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "sts-timeout", Usage: "give up on one STS request after this long (it is retried up to 4 times in all)", Value: 10 * time.Second, EnvVars: []string{"ALIROLE_STS_TIMEOUT"}},
 		&cli.DurationFlag{Name: "expiry-window", Usage: "reuse a cached session only while it has more than this left", Value: resolve.DefaultExpiryWindow, EnvVars: []string{"ALIROLE_EXPIRY_WINDOW"}},
 		&cli.BoolFlag{Name: "debug", Usage: "log each step to stderr (never secrets)", EnvVars: []string{"ALIROLE_DEBUG"}},
-	}
+	}, ssoFlags()...)
 }
 
 // cacheFlags select how a resolving command uses the session cache.
@@ -159,6 +159,7 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 		ConnectTimeout: connect,
 		ReadTimeout:    timeout - connect,
 		Log:            s.log,
+		SSO:            s.ssoManager(c),
 	})
 }
 

@@ -207,6 +207,10 @@ type ssoState struct {
 	devices   map[string]*ssoDevice // by DeviceCode
 	userCodes map[string]string     // UserCode -> DeviceCode
 	tokens    map[string]time.Time  // AccessToken -> expiry
+	// issued and verifiers remember every access token handed out and
+	// every code verifier received, for tests that look for them where
+	// they must not be.
+	issued, verifiers []string
 }
 
 func newSSOState(o SSOOptions) ssoState {
@@ -534,6 +538,9 @@ func (s *Server) ssoToken(r *http.Request) (any, *ssoError) {
 		return nil, newSSOError(http.StatusBadRequest, SSOCodeSlowDown, fmt.Sprintf("Polling too fast; wait at least %d seconds between requests.", int(d.interval/time.Second)))
 	}
 	d.lastPoll = now
+	if len(st.verifiers) < 1000 && (len(st.verifiers) == 0 || st.verifiers[len(st.verifiers)-1] != req.CodeVerifier) {
+		st.verifiers = append(st.verifiers, req.CodeVerifier)
+	}
 	if !d.approved {
 		return nil, newSSOError(http.StatusBadRequest, SSOCodePending, "The user has not yet approved the authorization request.")
 	}
@@ -553,6 +560,7 @@ func (s *Server) ssoToken(r *http.Request) (any, *ssoError) {
 		}
 	}
 	st.tokens[tok] = now.Add(st.opts.AccessTokenTTL)
+	st.issued = append(st.issued, tok)
 	return ssoTokenResponse{AccessToken: tok, ExpiresIn: int64(st.opts.AccessTokenTTL / time.Second), RequestID: s.requestID()}, nil
 }
 
@@ -802,4 +810,12 @@ func (s *Server) SetSSOOptions(o SSOOptions) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sso.opts = o.withDefaults()
+}
+
+// SSOSecrets returns every access token issued and every code verifier
+// received so far (tests check that none leaks).
+func (s *Server) SSOSecrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append(append([]string(nil), s.sso.issued...), s.sso.verifiers...)
 }
