@@ -17,16 +17,20 @@ func Dev(e Env) *cli.Command {
 		Usage: "developer tools (local STS emulator for offline demos and tests)",
 		Subcommands: []*cli.Command{{
 			Name:  "sts-emulator",
-			Usage: "serve a local STS (plus RAM AccessKey actions and console sign-in) that verifies signatures like the real one",
+			Usage: "serve a local STS (plus RAM AccessKey actions, console sign-in and a CloudSSO portal) that verifies signatures like the real one",
 			Description: "Serves AssumeRole and GetCallerIdentity on 127.0.0.1 over TLS with a CA it generates\n" +
 				"(written to --ca-file; point SSL_CERT_FILE at it) and optionally over plain HTTP. Without\n" +
-				"--config it loads a demo world (user 'demo', roles demo-admin -> demo-prod -> demo-audit).",
+				"--config it loads a demo world (user 'demo', roles demo-admin -> demo-prod -> demo-audit, and a\n" +
+				"CloudSSO user assigned access configuration ac-demoadmin in account 1234567890123456, whose\n" +
+				"sessions demo-admin trusts). The CloudSSO portal is at https://HOST:PORT/start/login; POST\n" +
+				"/_emulator/cloudsso/approve with user_code=CODE plays the user who clicks \"allow\".",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "config", Usage: "world JSON file (accounts, users, keys, roles, trust)"},
 				&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "TLS listen address"},
 				&cli.StringFlag{Name: "ca-file", Required: true, Usage: "where to write the CA certificate (PEM)"},
 				&cli.StringFlag{Name: "http-listen", Usage: "also serve plain HTTP on this address"},
 				&cli.DurationFlag{Name: "token-lifetime", Usage: "issue sessions that expire after this long (0: as requested)"},
+				&cli.DurationFlag{Name: "sso-interval", Value: stsemu.DefaultSSOInterval, Usage: "CloudSSO device authorization polling interval"},
 			},
 			Action: func(c *cli.Context) error {
 				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
@@ -37,6 +41,7 @@ func Dev(e Env) *cli.Command {
 					CAPath:        c.String("ca-file"),
 					HTTPListen:    c.String("http-listen"),
 					TokenLifetime: c.Duration("token-lifetime"),
+					SSO:           stsemu.SSOOptions{Interval: c.Duration("sso-interval"), EnforceInterval: true},
 				}, e.Stdout, e.Stderr)
 			},
 		}},

@@ -819,3 +819,29 @@ func (s *Server) SSOSecrets() []string {
 	defer s.mu.Unlock()
 	return append(append([]string(nil), s.sso.issued...), s.sso.verifiers...)
 }
+
+// Demo CloudSSO values: the access configuration the demo user is
+// assigned in the demo account, and the role CloudSSO provisions for it.
+const (
+	DemoSSOAccessConfigID = "ac-demoadmin"
+	DemoSSORoleName       = "AliyunReservedSSO-DemoAdmin"
+)
+
+// DemoSSOWorld is DemoWorld plus a CloudSSO directory: the user is
+// assigned DemoSSOAccessConfigID in the demo account, whose sessions
+// demo-admin trusts, so sso -> demo-admin -> demo-prod chains work.
+func DemoSSOWorld() *World {
+	w := DemoWorld()
+	a := &w.Accounts[0]
+	a.Roles = append(a.Roles, Role{Name: DemoSSORoleName})
+	for i := range a.Roles {
+		if a.Roles[i].Name == "demo-admin" {
+			a.Roles[i].Trust = append(a.Roles[i].Trust, Trust{Principal: RoleARN(DemoAccountID, DemoSSORoleName)})
+		}
+	}
+	w.CloudSSO = &CloudSSO{Assignments: []SSOAssignment{{
+		AccountID: DemoAccountID, AccountName: "demo", AccessConfigurationID: DemoSSOAccessConfigID,
+		AccessConfigurationName: "DemoAdmin", RoleName: DemoSSORoleName,
+	}}}
+	return w
+}
