@@ -157,7 +157,8 @@ func (b *ssoBox) detached(extra []string, delivers bool, args ...string) result 
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	// --debug always: its log is among the outputs checked for secrets.
+	cmd := exec.CommandContext(ctx, binPath, append([]string{"--debug"}, args...)...)
 	cmd.Env = append(append([]string{}, b.env...), extra...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out, errb bytes.Buffer
@@ -230,7 +231,7 @@ var userCodeLine = regexp.MustCompile(`Code: ([A-Z]{4}-[A-Z]{4})`)
 
 func TestSSOLoginThroughPTYThenChain(t *testing.T) {
 	b := newSSOBox(t, stsemu.SSOOptions{})
-	cmd := exec.Command(binPath, "export", "--format", "external", "deploy")
+	cmd := exec.Command(binPath, "--debug", "export", "--format", "external", "deploy")
 	cmd.Env = append(append([]string{}, b.env...), "SSO_NO_APPROVE=1")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -357,7 +358,7 @@ func TestSSORejectedAndExpiredTokenSignInOnceMore(t *testing.T) {
 	if b.emu.RevokeSSOTokens() != 1 {
 		t.Fatal("expected one issued token")
 	}
-	r := b.detached(nil, true, "--debug", "export", "--format", "external", "--refresh", "ops")
+	r := b.detached(nil, true, "export", "--format", "external", "--refresh", "ops")
 	if r.code != 0 {
 		t.Fatalf("export after revocation: %s", r)
 	}
