@@ -25,6 +25,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.handleCloudSSO(w, r)
 		return
 	}
+	if isOAuthPath(r.URL.Path) {
+		s.handleOAuth(w, r)
+		return
+	}
 	started := time.Now()
 	rid := s.requestID()
 	params, perr := readParams(r)

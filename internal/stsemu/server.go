@@ -34,6 +34,8 @@ type Options struct {
 	TokenLifetime time.Duration
 	// SSO tunes the CloudSSO portal (cloudsso.go).
 	SSO SSOOptions
+	// OAuth tunes the OAuth service (oauth.go).
+	OAuth OAuthOptions
 }
 
 // Server is a running (or startable) STS emulator.
@@ -57,6 +59,7 @@ type Server struct {
 	ram      ramState                // RAM AccessKey bookkeeping (ram.go)
 	signin   map[string]*signinToken // console sign-in tokens (signin.go)
 	sso      ssoState                // CloudSSO portal (cloudsso.go)
+	oauth    oauthState              // OAuth service (oauth.go)
 
 	lnMu    sync.Mutex
 	ca      *CA
@@ -108,6 +111,7 @@ func New(world *World, opts Options) (*Server, error) {
 	s.ram = newRAMState(s.clock())
 	s.signin = map[string]*signinToken{}
 	s.sso = newSSOState(opts.SSO)
+	s.oauth = newOAuthState(opts.OAuth)
 	return s, nil
 }
 
