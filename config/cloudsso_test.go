@@ -31,6 +31,13 @@ func TestCloudSSOProfile(t *testing.T) {
 		root.CloudSSOAccountID != "1234567890123456" || root.CloudSSOAccessConfig != "ac-0123abcd" || !chain[1].AssumesRole() {
 		t.Fatalf("chain: %+v %+v", root, chain[1])
 	}
+	cfg, err = parseString(t, "[profile o]\ncredential_source = oauth\noauth_site_type = intl\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := cfg.Profile("o"); o.OAuthSiteType != OAuthSiteINTL || o.CredentialSource != SourceOAuth {
+		t.Fatalf("oauth profile %+v", o)
+	}
 	// The emulator's plain-http loopback URL is accepted.
 	if _, err := parseString(t, strings.Replace(ssoProfile, "https://signin-cn-shanghai.alibabacloudsso.com", "http://127.0.0.1:8080", 1), nil); err != nil {
 		t.Fatal(err)
@@ -52,6 +59,8 @@ func TestCloudSSOProfileErrors(t *testing.T) {
 		{"account", strings.Replace(full, "= 12345", "= acct-1", 1), 4, "cloud_sso_account_id", "5-20 digits"},
 		{"access config name", strings.Replace(full, "= ac-1", "= Admin", 1), 5, "cloud_sso_access_config", "the id, not the name"},
 		{"missing account", strings.Replace(full, "cloud_sso_account_id = 12345\n", "", 1), 2, "cloud_sso_account_id", "missing; required with credential_source = cloudsso"},
+		{"oauth site", "[profile a]\ncredential_source = oauth\noauth_site_type = EU\n", 3, "oauth_site_type", "expected CN (signin.aliyun.com) or INTL"},
+		{"oauth site missing", "[profile a]\ncredential_source = oauth\n", 2, "oauth_site_type", "missing; required with credential_source = oauth"},
 		{"key on other source", "[profile a]\ncredential_source = external\nprocess_command = x\ncloud_sso_account_id = 12345\n", 4, "cloud_sso_account_id", "only applies to credential_source = cloudsso"},
 	}
 	for _, tt := range tests {

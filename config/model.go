@@ -19,6 +19,7 @@ const (
 	SourceExternal         = "external"
 	SourceAliyunCLIProfile = "aliyun_cli_profile"
 	SourceCloudSSO         = "cloudsso"
+	SourceOAuth            = "oauth"
 )
 
 // Profile is one [profile NAME] (or [default]) section after validation.
@@ -76,6 +77,8 @@ type Profile struct {
 	CloudSSOSignInURL    string
 	CloudSSOAccountID    string
 	CloudSSOAccessConfig string
+	// oauth source: CN or INTL (the aliyun CLI's oauth_site_type).
+	OAuthSiteType string
 }
 
 // IsRoot reports whether the profile starts a chain (has no source_profile).

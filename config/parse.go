@@ -45,12 +45,12 @@ var knownKeys = []string{
 	keyExpiredSeconds, keyDuration, keyStsRegion, keyStsEndpoint, keyPolicy, keyPolicyFile,
 	keyEnableVPC, keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile,
 	keyCredentialsURI, keyProcessCommand, keyCLIProfile, keyCLIConfigFile,
-	keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig,
+	keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig, keyOAuthSiteType,
 }
 
 // sourceKinds lists valid credential_source values in the order messages
 // show them.
-var sourceKinds = []string{SourceECSRAMRole, SourceOIDC, SourceCredentialsURI, SourceExternal, SourceAliyunCLIProfile, SourceCloudSSO}
+var sourceKinds = []string{SourceECSRAMRole, SourceOIDC, SourceCredentialsURI, SourceExternal, SourceAliyunCLIProfile, SourceCloudSSO, SourceOAuth}
 
 // keySourceKind returns the credential_source a key belongs to, or "" for
 // keys valid on any profile.
@@ -68,6 +68,8 @@ func keySourceKind(key string) string {
 		return SourceAliyunCLIProfile
 	case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
 		return SourceCloudSSO
+	case keyOAuthSiteType:
+		return SourceOAuth
 	}
 	return ""
 }
@@ -85,6 +87,8 @@ func requiredKeys(kind string) []string {
 		return []string{keyCLIProfile}
 	case SourceCloudSSO:
 		return []string{keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig}
+	case SourceOAuth:
+		return []string{keyOAuthSiteType}
 	}
 	return nil
 }
@@ -349,6 +353,8 @@ func (b *builder) profile(sec *rawSection) *Profile {
 			}
 		case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
 			b.cloudSSOKey(p, line, name, k, v)
+		case keyOAuthSiteType:
+			b.oauthKey(p, line, name, k, v)
 		default:
 			b.unknownKey(line, name, k)
 		}

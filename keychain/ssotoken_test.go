@@ -43,3 +43,29 @@ func TestSSOTokenRoundTrip(t *testing.T) {
 		t.Fatalf("second remove: %v", err)
 	}
 }
+
+func TestOAuthTokenRoundTrip(t *testing.T) {
+	s := New(keyring.NewArrayKeyring(nil))
+	const u = "https://oauth.aliyun.com"
+	tok := OAuthToken{Site: "CN", OAuthURL: u, RefreshToken: "rt-1", AccessToken: "at-1", AccessExpires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := s.SetOAuthToken(tok); err != nil {
+		t.Fatal(err)
+	}
+	tok.RefreshToken = "rt-2"
+	if err := s.SetOAuthToken(tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OAuthToken(u)
+	if err != nil || got.RefreshToken != "rt-2" || got.AccessToken != "at-1" || !got.AccessExpires.Equal(tok.AccessExpires) {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	if l, _ := s.OAuthTokens(); len(l) != 1 {
+		t.Fatalf("list %v", l)
+	}
+	if err := s.RemoveOAuthToken(u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OAuthToken(u); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after remove: %v", err)
+	}
+}
