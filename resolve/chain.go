@@ -47,6 +47,9 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 	if root.IsRoot() && root.CredentialSource == config.SourceCloudSSO {
 		src, err = r.ssoSource(ctx, root, secrets)
 	}
+	if root.IsRoot() && root.CredentialSource == config.SourceOAuth {
+		src, err = r.oauthSource(ctx, root, secrets)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +105,8 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 	case config.SourceExternal:
 		prov, err = providers.NewExternalCredentialsProviderBuilder().WithProcessCommand(p.ProcessCommand).Build()
 		id = "external:" + p.ProcessCommand
-	case config.SourceCloudSSO:
-		return nil, nil // built by ssoSource, which needs the context
+	case config.SourceCloudSSO, config.SourceOAuth:
+		return nil, nil // built by ssoSource and oauthSource, which need the context
 	case config.SourceAliyunCLIProfile:
 		b := providers.NewCLIProfileCredentialsProviderBuilder().WithProfileName(p.CLIProfile)
 		if p.CLIConfigFile != "" {

@@ -61,6 +61,8 @@ type Options struct {
 	Log *slog.Logger
 	// SSO provides CloudSSO access tokens for cloudsso sources.
 	SSO SSOTokens
+	// OAuth provides credentials-go OAuth providers for oauth sources.
+	OAuth OAuthProviders
 }
 
 // Resolver resolves profiles. It is cheap to create; one per command run.

@@ -21,6 +21,7 @@ func App(e Env, version string) *cli.App {
 			Whoami(e),
 			Login(e),
 			SSO(e),
+			OAuth(e),
 			Rotate(e),
 			SetupCLI(e),
 			Import(e),

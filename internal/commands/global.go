@@ -160,6 +160,7 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 		ReadTimeout:    timeout - connect,
 		Log:            s.log,
 		SSO:            s.ssoManager(c),
+		OAuth:          s.oauthManager(c),
 	})
 }
 

@@ -282,6 +282,9 @@ func writeSSOTokens(w io.Writer, cfg *config.Config, store *keychain.Store, now 
 			state[u] = "expired (signs in again when needed)"
 		}
 	}
+	if err := writeOAuthTokens(w, store, now); err != nil {
+		return err
+	}
 	if len(urls) == 0 {
 		return nil
 	}
