@@ -122,6 +122,11 @@ type ssoBox struct {
 
 func newSSOBox(t *testing.T, o stsemu.SSOOptions) *ssoBox {
 	t.Helper()
+	return newSSOBoxWorld(t, ssoWorld(), o)
+}
+
+func newSSOBoxWorld(t *testing.T, world *stsemu.World, o stsemu.SSOOptions) *ssoBox {
+	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is needed to play the browser")
 	}
@@ -129,7 +134,7 @@ func newSSOBox(t *testing.T, o stsemu.SSOOptions) *ssoBox {
 		o.Interval = time.Second
 	}
 	o.EnforceInterval = true
-	srv, err := stsemu.New(ssoWorld(), stsemu.Options{CA: testCA, SSO: o})
+	srv, err := stsemu.New(world, stsemu.Options{CA: testCA, SSO: o})
 	if err != nil {
 		t.Fatal(err)
 	}

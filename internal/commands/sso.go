@@ -24,7 +24,7 @@ import (
 func SSO(e Env) *cli.Command {
 	return &cli.Command{
 		Name:  "sso",
-		Usage: "sign in to and out of CloudSSO (the access token lives only in the keychain)",
+		Usage: "sign in to and out of CloudSSO (the access token lives only in the keychain), write profiles for your assignments",
 		Description: "CloudSSO profiles (credential_source = cloudsso) get STS credentials from the CloudSSO user\n" +
 			"portal with an access token. alirole signs in when a profile needs a token and there is none\n" +
 			"(device authorization with PKCE: it shows a URL and a code on the terminal and opens the\n" +
@@ -54,6 +54,7 @@ func SSO(e Env) *cli.Command {
 					"that sign-in URL.",
 				Action: e.ssoLogout,
 			},
+			ssoPopulateCommand(e),
 		},
 	}
 }
