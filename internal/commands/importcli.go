@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -78,7 +79,14 @@ func (e Env) importCLI(c *cli.Context) error {
 				left = append(left, p)
 				continue
 			}
-			if p.AccessKeyID != "" && p.AccessKeySecret != "" {
+			if moved, err := e.importTokens(c, &store, p); err != nil {
+				return err
+			} else if moved {
+				scrub = append(scrub, p)
+			} else if isSignInMode(p) && hasPlainCredentials(p) {
+				scrub = append(scrub, p) // cached STS credentials only
+			}
+			if p.AccessKeyID != "" && p.AccessKeySecret != "" && !isSignInMode(p) {
 				if store == nil {
 					if store, err = e.openStore(c); err != nil {
 						return err
@@ -154,6 +162,11 @@ func importKeys(p aliyuncli.Profile) []config.KeyValue {
 		keys = append(keys, kv("credential_source", config.SourceCredentialsURI), kv("credentials_uri", p.CredentialsURI))
 	case "External":
 		keys = append(keys, kv("credential_source", config.SourceExternal), kv("process_command", p.ProcessCommand))
+	case "CloudSSO":
+		keys = append(keys, kv("credential_source", config.SourceCloudSSO), kv("cloud_sso_sign_in_url", p.CloudSSOSignInURL),
+			kv("cloud_sso_account_id", p.CloudSSOAccountID), kv("cloud_sso_access_config", p.CloudSSOAccessConfig))
+	case "OAuth":
+		keys = append(keys, kv("credential_source", config.SourceOAuth), kv("oauth_site_type", strings.ToUpper(p.OAuthSiteType)))
 	}
 	return keys
 }
