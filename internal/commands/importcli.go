@@ -20,6 +20,7 @@ func Import(e Env) *cli.Command {
 		ArgsUsage: "[CLI_PROFILE...]",
 		Description: "Reads the aliyun CLI's config.json. AccessKeys (AK and RamRoleArn profiles) go into the\n" +
 			"keychain; roles, chained roles and other sources become alirole profiles with the same names.\n" +
+			"CloudSSO and OAuth profiles become cloudsso and oauth profiles; their tokens go into the keychain.\n" +
 			"StsToken profiles are skipped (temporary). Existing alirole profiles are left alone.\n" +
 			"With --scrub, imported profiles that held a secret are rewritten in config.json as External\n" +
 			"profiles that call alirole, so no secret is left in it (a backup of the old file is kept:\n" +
