@@ -241,3 +241,39 @@ func TestOAuthListenerLoopbackStateAndTimeout(t *testing.T) {
 	}
 	b.checkOAuthHygiene()
 }
+
+// Parallel runs that all need a refresh take turns with the single-use
+// refresh token: every one succeeds and each refresh uses the token the
+// previous one stored.
+func TestOAuthParallelRefreshesTakeTurns(t *testing.T) {
+	b := newOAuthBox(t)
+	b.emu.SetOAuthOptions(stsemu.OAuthOptions{AccessTokenTTL: 10 * time.Minute})
+	if r := b.detached(nil, false, "oauth", "login", "me"); r.code != 0 {
+		t.Fatalf("login: %s", r)
+	}
+	const n = 8
+	results := make([]result, n)
+	done := make(chan int, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			results[i] = b.detached(nil, true, "export", "--format", "external", "--no-cache", "ops-o")
+			done <- i
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		<-done
+	}
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("export %d: %s", i, r)
+		}
+	}
+	if got := b.count(stsemu.ActionOAuthRefresh); got != n {
+		t.Fatalf("%d successful refreshes for %d runs", got, n)
+	}
+	for _, c := range b.emu.Calls() {
+		if c.Action == stsemu.ActionOAuthRefresh && !c.Success {
+			t.Fatalf("a refresh failed (%s): the runs did not take turns", c.Code)
+		}
+	}
+}
