@@ -54,13 +54,36 @@ func SiteFor(name string, getenv func(string) string) (Site, error) {
 	if !ok {
 		return Site{}, fmt.Errorf("unknown OAuth site %q: use CN or INTL", name)
 	}
-	if v := getenv("ALIROLE_OAUTH_SIGNIN_URL"); v != "" {
-		s.SignInURL = strings.TrimRight(v, "/")
-	}
-	if v := getenv("ALIROLE_OAUTH_URL"); v != "" {
-		s.OAuthURL = strings.TrimRight(v, "/")
+	for _, o := range []struct {
+		env string
+		dst *string
+	}{{"ALIROLE_OAUTH_SIGNIN_URL", &s.SignInURL}, {"ALIROLE_OAUTH_URL", &s.OAuthURL}} {
+		v := getenv(o.env)
+		if v == "" {
+			continue
+		}
+		if err := baseURLProblem(v); err != nil {
+			return Site{}, fmt.Errorf("%s: %w", o.env, err)
+		}
+		*o.dst = strings.TrimRight(v, "/")
 	}
 	return s, nil
+}
+
+// baseURLProblem accepts https://host[:port], or http:// for a loopback
+// host (the emulator): tokens travel to it.
+func baseURLProblem(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || strings.Trim(u.Path, "/") != "" {
+		return fmt.Errorf("expected https://host[:port], got %q", v)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Scheme == "http" && (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("expected https://host[:port] (http only for a loopback host), got %q", v)
 }
 
 // Ports are the callback ports the redirect allows; the first free one is

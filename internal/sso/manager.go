@@ -178,7 +178,10 @@ func (m *Manager) signIn(ctx context.Context, signInURL string, force bool) (key
 	}
 	t, err := m.loginLocked(ctx, signInURL)
 	if err != nil {
-		if ctx.Err() == nil {
+		// Waiters give up too, rather than each starting a sign-in of
+		// its own; not when this process merely could not show one (a
+		// waiter with a terminal can).
+		if ctx.Err() == nil && !errors.Is(err, ErrNoInteraction) {
 			writeFailure(base+".failed", m.now())
 		}
 		return keychain.SSOToken{}, err
