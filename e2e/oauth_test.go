@@ -38,6 +38,9 @@ ram_role_arn = acs:ram::1111222233334444:role/ops
 func newOAuthBox(t *testing.T) *ssoBox {
 	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
+		if requireClients() {
+			t.Fatal("curl is needed to play the browser")
+		}
 		t.Skip("curl is needed to play the browser")
 	}
 	w := ssoWorld()

@@ -128,6 +128,9 @@ func newSSOBox(t *testing.T, o stsemu.SSOOptions) *ssoBox {
 func newSSOBoxWorld(t *testing.T, world *stsemu.World, o stsemu.SSOOptions) *ssoBox {
 	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
+		if requireClients() {
+			t.Fatal("curl is needed to play the browser")
+		}
 		t.Skip("curl is needed to play the browser")
 	}
 	if o.Interval == 0 {
