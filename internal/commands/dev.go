@@ -17,13 +17,16 @@ func Dev(e Env) *cli.Command {
 		Usage: "developer tools (local STS emulator for offline demos and tests)",
 		Subcommands: []*cli.Command{{
 			Name:  "sts-emulator",
-			Usage: "serve a local STS (plus RAM AccessKey actions, console sign-in and a CloudSSO portal) that verifies signatures like the real one",
+			Usage: "serve a local STS (plus RAM AccessKey actions, console sign-in, a CloudSSO portal and OAuth) that verifies signatures like the real one",
 			Description: "Serves AssumeRole and GetCallerIdentity on 127.0.0.1 over TLS with a CA it generates\n" +
 				"(written to --ca-file; point SSL_CERT_FILE at it) and optionally over plain HTTP. Without\n" +
 				"--config it loads a demo world (user 'demo', roles demo-admin -> demo-prod -> demo-audit, and a\n" +
 				"CloudSSO user assigned access configuration ac-demoadmin in account 1234567890123456, whose\n" +
 				"sessions demo-admin trusts). The CloudSSO portal is at https://HOST:PORT/start/login; POST\n" +
-				"/_emulator/cloudsso/approve with user_code=CODE plays the user who clicks \"allow\".",
+				"/_emulator/cloudsso/approve with user_code=CODE plays the user who clicks \"allow\". OAuth\n" +
+				"(/oauth2/v1/auth, /v1/token, /v1/exchange) is served too: point ALIROLE_OAUTH_SIGNIN_URL and\n" +
+				"ALIROLE_OAUTH_URL at https://HOST:PORT; its sign-in page redirects back at once (a signed-in\n" +
+				"user who consents).",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "config", Usage: "world JSON file (accounts, users, keys, roles, trust)"},
 				&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "TLS listen address"},

@@ -827,9 +827,10 @@ const (
 	DemoSSORoleName       = "AliyunReservedSSO-DemoAdmin"
 )
 
-// DemoSSOWorld is DemoWorld plus a CloudSSO directory: the user is
-// assigned DemoSSOAccessConfigID in the demo account, whose sessions
-// demo-admin trusts, so sso -> demo-admin -> demo-prod chains work.
+// DemoSSOWorld is DemoWorld plus a CloudSSO directory and an OAuth user:
+// the user is assigned DemoSSOAccessConfigID in the demo account, whose
+// sessions demo-admin trusts, so sso -> demo-admin -> demo-prod chains
+// work; OAuth exchanges yield sessions of the same role.
 func DemoSSOWorld() *World {
 	w := DemoWorld()
 	a := &w.Accounts[0]
@@ -843,5 +844,7 @@ func DemoSSOWorld() *World {
 		AccountID: DemoAccountID, AccountName: "demo", AccessConfigurationID: DemoSSOAccessConfigID,
 		AccessConfigurationName: "DemoAdmin", RoleName: DemoSSORoleName,
 	}}}
+	// The OAuth user's exchanged credentials act as the same role.
+	w.OAuth = &OAuth{AccountID: DemoAccountID, RoleName: DemoSSORoleName, UserName: "demo-oauth"}
 	return w
 }

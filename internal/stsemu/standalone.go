@@ -52,6 +52,11 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, stdout, stderr io.
 			return fmt.Errorf("sts emulator: write status: %w", err)
 		}
 	}
+	if world.OAuth != nil {
+		if _, err := fmt.Fprintf(stdout, "sts-emulator oauth ALIROLE_OAUTH_SIGNIN_URL=https://%[1]s ALIROLE_OAUTH_URL=https://%[1]s\n", srv.Endpoint()); err != nil {
+			return fmt.Errorf("sts emulator: write status: %w", err)
+		}
+	}
 	if cfg.HTTPListen != "" {
 		if err := srv.StartHTTP(cfg.HTTPListen); err != nil {
 			return fmt.Errorf("sts emulator: %w", err)
