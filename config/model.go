@@ -18,6 +18,8 @@ const (
 	SourceCredentialsURI   = "credentials_uri"
 	SourceExternal         = "external"
 	SourceAliyunCLIProfile = "aliyun_cli_profile"
+	SourceCloudSSO         = "cloudsso"
+	SourceOAuth            = "oauth"
 )
 
 // Profile is one [profile NAME] (or [default]) section after validation.
@@ -70,6 +72,13 @@ type Profile struct {
 	// an optional path to that config (default ~/.aliyun/config.json).
 	CLIProfile    string
 	CLIConfigFile string
+	// cloudsso source: the user portal sign-in URL, the account and the
+	// access configuration id whose STS credentials the portal hands out.
+	CloudSSOSignInURL    string
+	CloudSSOAccountID    string
+	CloudSSOAccessConfig string
+	// oauth source: CN or INTL (the aliyun CLI's oauth_site_type).
+	OAuthSiteType string
 }
 
 // IsRoot reports whether the profile starts a chain (has no source_profile).

@@ -46,11 +46,12 @@ var knownKeys = []string{
 	keyExpiredSeconds, keyDuration, keyStsRegion, keyStsEndpoint, keyPolicy, keyPolicyFile,
 	keyEnableVPC, keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile,
 	keyCredentialsURI, keyProcessCommand, keyCLIProfile, keyCLIConfigFile,
+	keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig, keyOAuthSiteType,
 }
 
 // sourceKinds lists valid credential_source values in the order messages
 // show them.
-var sourceKinds = []string{SourceECSRAMRole, SourceOIDC, SourceCredentialsURI, SourceExternal, SourceAliyunCLIProfile}
+var sourceKinds = []string{SourceECSRAMRole, SourceOIDC, SourceCredentialsURI, SourceExternal, SourceAliyunCLIProfile, SourceCloudSSO, SourceOAuth}
 
 // keySourceKind returns the credential_source a key belongs to, or "" for
 // keys valid on any profile.
@@ -66,6 +67,10 @@ func keySourceKind(key string) string {
 		return SourceExternal
 	case keyCLIProfile, keyCLIConfigFile:
 		return SourceAliyunCLIProfile
+	case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
+		return SourceCloudSSO
+	case keyOAuthSiteType:
+		return SourceOAuth
 	}
 	return ""
 }
@@ -81,6 +86,10 @@ func requiredKeys(kind string) []string {
 		return []string{keyProcessCommand}
 	case SourceAliyunCLIProfile:
 		return []string{keyCLIProfile}
+	case SourceCloudSSO:
+		return []string{keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig}
+	case SourceOAuth:
+		return []string{keyOAuthSiteType}
 	}
 	return nil
 }
@@ -343,6 +352,10 @@ func (b *builder) profile(sec *rawSection) *Profile {
 			if r, ok := b.path(line, name, k, v); ok {
 				p.CLIConfigFile = r
 			}
+		case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
+			b.cloudSSOKey(p, line, name, k, v)
+		case keyOAuthSiteType:
+			b.oauthKey(p, line, name, k, v)
 		default:
 			b.unknownKey(line, name, k)
 		}

@@ -159,7 +159,7 @@ func TestValidationErrors(t *testing.T) {
 		{"policy file invalid", "[profile a]\nram_role_arn = " + arn + "\npolicy_file = bad.json\n", 3, "a", "policy_file", "/etc/alirole/bad.json: policy is not valid JSON"},
 		{"tilde user", "[profile a]\nram_role_arn = " + arn + "\npolicy_file = ~bob/p.json\n", 3, "a", "policy_file", "~user paths are not supported"},
 		{"enable vpc", "[profile a]\nenable_vpc = maybe\n", 2, "a", "enable_vpc", "expected true or false"},
-		{"unknown source", "[profile a]\ncredential_source = env\noidc_token_file = /t\n", 2, "a", "credential_source", `unknown value "env"; valid values are ecs_ram_role, oidc, credentials_uri, external, aliyun_cli_profile`},
+		{"unknown source", "[profile a]\ncredential_source = env\noidc_token_file = /t\n", 2, "a", "credential_source", `unknown value "env"; valid values are ecs_ram_role, oidc, credentials_uri, external, aliyun_cli_profile, cloudsso, oauth`},
 		{"source and credential source", "[profile b]\n[profile a]\nsource_profile = b\ncredential_source = ecs_ram_role\n", 4, "a", "credential_source", "source_profile (line 3)"},
 		{"source profile missing", "[profile prod]\n[profile a]\nsource_profile = prd\n", 3, "a", "source_profile", `profile "prd" is not defined in this file (did you mean "prod"?)`},
 		{"source profile bad name", "[profile a]\nsource_profile = a b\n", 2, "a", "source_profile", "may only contain"},

@@ -50,8 +50,20 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 		return nil, err
 	}
 	src, err := r.source(root, secrets)
+	if root.IsRoot() && root.CredentialSource == config.SourceCloudSSO {
+		src, err = r.ssoSource(ctx, root, secrets)
+	}
+	if root.IsRoot() && root.CredentialSource == config.SourceOAuth {
+		src, err = r.oauthSource(ctx, root, secrets)
+	}
 	if err != nil {
 		return nil, err
+	}
+	switch n := src.(type) {
+	case *ssoNode:
+		n.gen = gen
+	case *oauthNode:
+		n.gen = gen
 	}
 	if pn, ok := src.(*providerNode); ok {
 		pn.r, pn.ctx = r, ctx // bounded by the resolve timeout, see sourceGet
@@ -110,6 +122,8 @@ func (r *Resolver) source(p *config.Profile, secrets *secretSet) (node, error) {
 	case config.SourceExternal:
 		prov, err = providers.NewExternalCredentialsProviderBuilder().WithProcessCommand(p.ProcessCommand).Build()
 		id = "external:" + p.ProcessCommand
+	case config.SourceCloudSSO, config.SourceOAuth:
+		return nil, nil // built by ssoSource and oauthSource, which need the context
 	case config.SourceAliyunCLIProfile:
 		// A private copy keeps credentials-go from writing secrets into
 		// config.json (cliprofile.go).

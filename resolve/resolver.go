@@ -69,6 +69,10 @@ type Options struct {
 	// Progress, when set (stderr is a terminal), is told what a slow
 	// resolution waits for and about each retry; never secrets.
 	Progress io.Writer
+	// SSO provides CloudSSO access tokens for cloudsso sources.
+	SSO SSOTokens
+	// OAuth provides credentials-go OAuth providers for oauth sources.
+	OAuth OAuthProviders
 }
 
 // Resolver resolves profiles. It is cheap to create; one per command run.

@@ -114,8 +114,16 @@ func classify(goos string, p Profile) (ImportKind, string) {
 		return ImportSource, "external credential process"
 	case "RsaKeyPair":
 		return ImportSkip, "RsaKeyPair mode is deprecated and not supported"
-	case "CloudSSO", "OAuth":
-		return ImportSkip, mode + " sign-in is managed by the aliyun CLI and not supported"
+	case "CloudSSO":
+		if p.CloudSSOSignInURL == "" || p.CloudSSOAccountID == "" || p.CloudSSOAccessConfig == "" {
+			return ImportSkip, "CloudSSO profile without cloud_sso_sign_in_url, cloud_sso_account_id or cloud_sso_access_config"
+		}
+		return ImportSource, "CloudSSO access configuration"
+	case "OAuth":
+		if s := strings.ToUpper(p.OAuthSiteType); s != "CN" && s != "INTL" {
+			return ImportSkip, "OAuth profile without oauth_site_type CN or INTL"
+		}
+		return ImportSource, "OAuth sign-in"
 	case "BearerToken", "Anonymous":
 		return ImportSkip, mode + " mode carries no AccessKey credentials"
 	default:

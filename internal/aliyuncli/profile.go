@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -35,6 +36,19 @@ type Profile struct {
 	StsEndpoint string   `json:"sts_endpoint"`
 	EnableVpc   FlexBool `json:"enable_vpc"`
 	Policy      string   `json:"policy"`
+
+	// CloudSSO mode (aliyun-cli config/profile.go): the SSO access token is
+	// kept in the generic access_token field.
+	CloudSSOSignInURL         string   `json:"cloud_sso_sign_in_url"`
+	CloudSSOAccountID         string   `json:"cloud_sso_account_id"`
+	CloudSSOAccessConfig      string   `json:"cloud_sso_access_config"`
+	AccessToken               string   `json:"access_token"`
+	CloudSSOAccessTokenExpire UnixTime `json:"cloud_sso_access_token_expire"`
+	// OAuth mode.
+	OAuthSiteType          string   `json:"oauth_site_type"`
+	OAuthAccessToken       string   `json:"oauth_access_token"`
+	OAuthRefreshToken      string   `json:"oauth_refresh_token"`
+	OAuthAccessTokenExpire UnixTime `json:"oauth_access_token_expire"`
 }
 
 // FlexBool decodes a JSON boolean, or a string such as "true", so that one
@@ -55,6 +69,24 @@ func (b *FlexBool) UnmarshalJSON(data []byte) error {
 	default:
 		*b = false
 	}
+	return nil
+}
+
+// UnixTime is a unix time field. It reads a JSON number or a numeric
+// string, and an unusable value as 0 (unknown) instead of failing the
+// whole file: only import looks at it.
+type UnixTime int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (u *UnixTime) UnmarshalJSON(b []byte) error {
+	v := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		if f, ferr := strconv.ParseFloat(v, 64); ferr == nil {
+			n = int64(f)
+		}
+	}
+	*u = UnixTime(n)
 	return nil
 }
 

@@ -20,6 +20,8 @@ func App(e Env, version string) *cli.App {
 			Clear(e),
 			Whoami(e),
 			Login(e),
+			SSO(e),
+			OAuth(e),
 			Rotate(e),
 			SetupCLI(e),
 			Import(e),

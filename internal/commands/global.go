@@ -21,7 +21,7 @@ import (
 
 // GlobalFlags are accepted before any command.
 func GlobalFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "config", Usage: "profile config file", EnvVars: []string{"ALIROLE_CONFIG_FILE"}, DefaultText: "$XDG_CONFIG_HOME/alirole/config or ~/.config/alirole/config"},
 		&cli.StringFlag{Name: "backend", Usage: "keychain backend: " + strings.Join(keychain.BackendNames(), ", ") + " (default: first available)", EnvVars: []string{"ALIROLE_BACKEND"}},
 		&cli.StringFlag{Name: "keyring-name", Usage: "keyring/collection name", Value: "alirole", EnvVars: []string{"ALIROLE_KEYRING_NAME"}},
@@ -34,7 +34,7 @@ func GlobalFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "resolve-timeout", Usage: "give up on resolving a profile (every role hop, retry and lock wait) after this long", Value: resolve.DefaultTimeout, EnvVars: []string{"ALIROLE_RESOLVE_TIMEOUT"}},
 		&cli.DurationFlag{Name: "expiry-window", Usage: "reuse a cached session only while it has more than this left", Value: resolve.DefaultExpiryWindow, EnvVars: []string{"ALIROLE_EXPIRY_WINDOW"}},
 		&cli.BoolFlag{Name: "debug", Usage: "log each step to stderr (never secrets)", EnvVars: []string{"ALIROLE_DEBUG"}},
-	}
+	}, ssoFlags()...)
 }
 
 // cacheFlags select how a resolving command uses the session cache.
@@ -173,6 +173,8 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 		Log:            s.log,
 		Timeout:        c.Duration("resolve-timeout"),
 		Progress:       terminalStderr(s.env),
+		SSO:            s.ssoManager(c),
+		OAuth:          s.oauthManager(c),
 	})
 }
 

@@ -21,6 +21,7 @@ func Import(e Env) *cli.Command {
 		ArgsUsage: "[CLI_PROFILE...]",
 		Description: "Reads the aliyun CLI's config.json. AccessKeys (AK and RamRoleArn profiles) go into the\n" +
 			"keychain; roles, chained roles and other sources become alirole profiles with the same names.\n" +
+			"CloudSSO and OAuth profiles become cloudsso and oauth profiles; their tokens go into the keychain.\n" +
 			"StsToken profiles are skipped (temporary). Existing alirole profiles are left alone.\n" +
 			"Every field of a CLI profile is mapped to an alirole key (region_id, ram_role_arn,\n" +
 			"ram_session_name, external_id, sts_region, sts_endpoint, enable_vpc, policy, expired_seconds,\n" +
@@ -30,7 +31,7 @@ func Import(e Env) *cli.Command {
 			"one backup of the original file is kept in config.json.alirole-backup: delete it once you have\n" +
 			"checked the result). Run again with --scrub after a plain import: profiles whose AccessKey alirole\n" +
 			"already stores are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
-			"RsaKeyPair, CloudSSO/OAuth tokens, profiles that could not be imported) are listed by name with\n" +
+			"RsaKeyPair, profiles that could not be imported) are listed by name with\n" +
 			"the reason, and the exit status is 3.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "aliyun CLI config file", DefaultText: "~/.aliyun/config.json"},
@@ -136,7 +137,14 @@ func (e Env) importCLI(c *cli.Context) error {
 				left = append(left, p)
 				continue
 			}
-			if p.AccessKeyID != "" && p.AccessKeySecret != "" {
+			if moved, err := e.importTokens(c, &store, p); err != nil {
+				return err
+			} else if moved {
+				scrub = append(scrub, p)
+			} else if isSignInMode(p) && hasPlainCredentials(p) {
+				scrub = append(scrub, p) // cached STS credentials only
+			}
+			if p.AccessKeyID != "" && p.AccessKeySecret != "" && !isSignInMode(p) {
 				st, err := openStore()
 				if err != nil {
 					return err
@@ -245,16 +253,16 @@ var fieldNotCarried = map[string]string{
 	"oidc_token":                     "alirole reads OIDC tokens from oidc_token_file only",
 	"bearer_token":                   "BearerToken mode is not supported",
 	"bearer_token_header_key":        "BearerToken mode is not supported",
-	"cloud_sso_sign_in_url":          "CloudSSO sign-in is managed by the aliyun CLI",
-	"cloud_sso_access_config":        "CloudSSO sign-in is managed by the aliyun CLI",
-	"cloud_sso_account_id":           "CloudSSO sign-in is managed by the aliyun CLI",
-	"cloud_sso_access_token_expire":  "CloudSSO sign-in is managed by the aliyun CLI",
-	"access_token":                   "CloudSSO sign-in is managed by the aliyun CLI",
-	"oauth_access_token":             "OAuth sign-in is managed by the aliyun CLI",
-	"oauth_refresh_token":            "OAuth sign-in is managed by the aliyun CLI",
-	"oauth_access_token_expire":      "OAuth sign-in is managed by the aliyun CLI",
-	"oauth_refresh_token_expire":     "OAuth sign-in is managed by the aliyun CLI",
-	"oauth_site_type":                "OAuth sign-in is managed by the aliyun CLI",
+	"cloud_sso_sign_in_url":          "not used in this mode",
+	"cloud_sso_access_config":        "not used in this mode",
+	"cloud_sso_account_id":           "not used in this mode",
+	"cloud_sso_access_token_expire":  "not used in this mode",
+	"access_token":                   "not used in this mode",
+	"oauth_access_token":             "not used in this mode",
+	"oauth_refresh_token":            "not used in this mode",
+	"oauth_access_token_expire":      "not used in this mode",
+	"oauth_refresh_token_expire":     "not used in this mode",
+	"oauth_site_type":                "not used in this mode",
 }
 
 // importKeys maps an aliyun CLI profile to alirole profile keys, and
@@ -317,6 +325,22 @@ func importKeys(p aliyuncli.Profile, present []string) (keys, dropped []config.K
 	case "External":
 		keys = append(keys, kv("credential_source", config.SourceExternal))
 		add("process_command", "process_command", p.ProcessCommand)
+	case "CloudSSO":
+		// The access token (and the cached STS keys) are not profile keys:
+		// importTokens moves the token into the keychain.
+		used["access_key_id"], used["access_key_secret"], used["sts_token"] = true, true, true
+		used["access_token"], used["cloud_sso_access_token_expire"] = true, true
+		keys = append(keys, kv("credential_source", config.SourceCloudSSO))
+		add("cloud_sso_sign_in_url", "cloud_sso_sign_in_url", p.CloudSSOSignInURL)
+		add("cloud_sso_account_id", "cloud_sso_account_id", p.CloudSSOAccountID)
+		add("cloud_sso_access_config", "cloud_sso_access_config", p.CloudSSOAccessConfig)
+	case "OAuth":
+		used["access_key_id"], used["access_key_secret"], used["sts_token"] = true, true, true
+		for _, k := range []string{"oauth_access_token", "oauth_refresh_token", "oauth_access_token_expire", "oauth_refresh_token_expire"} {
+			used[k] = true
+		}
+		keys = append(keys, kv("credential_source", config.SourceOAuth))
+		add("oauth_site_type", "oauth_site_type", strings.ToUpper(p.OAuthSiteType))
 	}
 	for _, k := range present {
 		if used[k] {

@@ -98,6 +98,9 @@ func (e Env) list(c *cli.Context) error {
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write list: %w", err)
 	}
+	if err := writeSSOTokens(out, cfg, store, now); err != nil {
+		return err
+	}
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("write list: %w", err)
 	}

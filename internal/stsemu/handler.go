@@ -22,6 +22,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.handleFederation(w, r)
 		return
 	}
+	if isSSOPath(r.URL.Path) {
+		s.handleCloudSSO(w, r)
+		return
+	}
+	if isOAuthPath(r.URL.Path) {
+		s.handleOAuth(w, r)
+		return
+	}
 	started := time.Now()
 	rid := s.requestID()
 	params, perr := readParams(r)

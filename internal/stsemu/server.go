@@ -32,6 +32,10 @@ type Options struct {
 	// TokenLifetime, when positive, replaces DurationSeconds as the lifetime
 	// of every issued session (Expiration stays truthful).
 	TokenLifetime time.Duration
+	// SSO tunes the CloudSSO portal (cloudsso.go).
+	SSO SSOOptions
+	// OAuth tunes the OAuth service (oauth.go).
+	OAuth OAuthOptions
 }
 
 // Server is a running (or startable) STS emulator.
@@ -54,6 +58,8 @@ type Server struct {
 	calls    []Call
 	ram      ramState                // RAM AccessKey bookkeeping (ram.go)
 	signin   map[string]*signinToken // console sign-in tokens (signin.go)
+	sso      ssoState                // CloudSSO portal (cloudsso.go)
+	oauth    oauthState              // OAuth service (oauth.go)
 
 	lnMu    sync.Mutex
 	ca      *CA
@@ -104,6 +110,8 @@ func New(world *World, opts Options) (*Server, error) {
 	}
 	s.ram = newRAMState(s.clock())
 	s.signin = map[string]*signinToken{}
+	s.sso = newSSOState(opts.SSO)
+	s.oauth = newOAuthState(opts.OAuth)
 	return s, nil
 }
 

@@ -10,7 +10,7 @@ import (
 
 // StandaloneConfig configures RunStandalone.
 type StandaloneConfig struct {
-	WorldPath     string // "" = DemoWorld()
+	WorldPath     string // "" = DemoSSOWorld()
 	Listen        string // TLS address; default 127.0.0.1:0
 	CAPath        string // where the CA certificate is written (required)
 	HTTPListen    string // optional plain-HTTP address
@@ -18,6 +18,8 @@ type StandaloneConfig struct {
 	// Latency delays every answer; Faults are injected in order at start.
 	Latency time.Duration
 	Faults  []Fault
+	// SSO tunes the CloudSSO portal (worlds with cloudSso).
+	SSO SSOOptions
 }
 
 // RunStandalone serves the emulator until ctx is cancelled. It prints one
@@ -29,7 +31,7 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, stdout, stderr io.
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
-	world := DemoWorld()
+	world := DemoSSOWorld()
 	if cfg.WorldPath != "" {
 		w, err := LoadWorld(cfg.WorldPath)
 		if err != nil {
@@ -37,7 +39,7 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, stdout, stderr io.
 		}
 		world = w
 	}
-	srv, err := New(world, Options{Log: stderr, TokenLifetime: cfg.TokenLifetime})
+	srv, err := New(world, Options{Log: stderr, TokenLifetime: cfg.TokenLifetime, SSO: cfg.SSO})
 	if err != nil {
 		return fmt.Errorf("sts emulator: %w", err)
 	}
@@ -53,6 +55,16 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, stdout, stderr io.
 	}
 	if _, err := fmt.Fprintf(stdout, "sts-emulator listening on https://%s ca=%s\n", srv.Endpoint(), cfg.CAPath); err != nil {
 		return fmt.Errorf("sts emulator: write status: %w", err)
+	}
+	if world.CloudSSO != nil {
+		if _, err := fmt.Fprintf(stdout, "sts-emulator cloudsso sign-in url https://%s/start/login (approve: POST %s?user_code=...)\n", srv.Endpoint(), SSOApprovePath); err != nil {
+			return fmt.Errorf("sts emulator: write status: %w", err)
+		}
+	}
+	if world.OAuth != nil {
+		if _, err := fmt.Fprintf(stdout, "sts-emulator oauth ALIROLE_OAUTH_SIGNIN_URL=https://%[1]s ALIROLE_OAUTH_URL=https://%[1]s\n", srv.Endpoint()); err != nil {
+			return fmt.Errorf("sts emulator: write status: %w", err)
+		}
 	}
 	if cfg.HTTPListen != "" {
 		if err := srv.StartHTTP(cfg.HTTPListen); err != nil {

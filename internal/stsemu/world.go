@@ -40,6 +40,10 @@ const (
 // World is the set of accounts, users and roles the emulator knows.
 type World struct {
 	Accounts []Account `json:"accounts"`
+	// CloudSSO, when set, enables the CloudSSO portal (cloudsso.go).
+	CloudSSO *CloudSSO `json:"cloudSso,omitempty"`
+	// OAuth, when set, enables the OAuth service (oauth.go).
+	OAuth *OAuth `json:"oauth,omitempty"`
 }
 
 // Account is an Alibaba Cloud account (12–16 digit id).
@@ -191,7 +195,13 @@ func (w *World) Validate() error {
 			return err
 		}
 	}
-	return w.validatePrincipals()
+	if err := w.validatePrincipals(); err != nil {
+		return err
+	}
+	if err := w.CloudSSO.validate(w); err != nil {
+		return err
+	}
+	return w.OAuth.validate(w)
 }
 
 func validateUsers(where string, a Account, keyIDs map[string]string) error {
@@ -354,7 +364,7 @@ func maxSession(r Role) int {
 // clone deep-copies the world so the server never shares slices with the
 // caller.
 func (w *World) clone() *World {
-	c := &World{Accounts: make([]Account, len(w.Accounts))}
+	c := &World{Accounts: make([]Account, len(w.Accounts)), CloudSSO: w.CloudSSO.clone(), OAuth: w.OAuth.clone()}
 	for i, a := range w.Accounts {
 		na := Account{ID: a.ID, Users: make([]User, len(a.Users)), Roles: make([]Role, len(a.Roles))}
 		for j, u := range a.Users {

@@ -1,0 +1,180 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aliyun/credentials-go/credentials/providers"
+
+	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/creds"
+	"github.com/alirole/alirole/keychain"
+)
+
+// SSOTokens provides CloudSSO access tokens (internal/sso.Manager).
+type SSOTokens interface {
+	// Token returns a valid access token for the sign-in URL, signing in
+	// when needed, and its expiry.
+	Token(ctx context.Context, signInURL string) (string, time.Time, error)
+	// Rejected reports a token the portal refused, so that the next Token
+	// call signs in anew.
+	Rejected(signInURL, token string)
+}
+
+// ssoNode is a cloudsso root: credentials-go's CloudSSO provider makes the
+// /cloud-credentials call with an access token from Options.SSO, and the
+// STS credentials are cached in the keychain like a hop's session, so a
+// warm run needs neither the token nor the portal.
+type ssoNode struct {
+	r       *Resolver
+	ctx     context.Context
+	prof    *config.Profile
+	id, key string
+	secrets *secretSet
+	memo    *creds.Credentials
+	// gen is the session generation read before the resolution began
+	// (see Resolver.build): a session is cached only while it is current.
+	gen keychain.Generation
+}
+
+func (r *Resolver) ssoSource(ctx context.Context, p *config.Profile, secrets *secretSet) (node, error) {
+	if r.o.SSO == nil {
+		return nil, errf(p.Name, "CloudSSO sources are not available here")
+	}
+	id := "cloudsso:" + p.CloudSSOSignInURL + "|" + p.CloudSSOAccountID + "|" + p.CloudSSOAccessConfig
+	return &ssoNode{r: r, ctx: ctx, prof: p, id: id, key: keychain.SessionKey(p.Name, id), secrets: secrets}, nil
+}
+
+func (n *ssoNode) identity() string { return n.id }
+func (n *ssoNode) describe() string {
+	return fmt.Sprintf("profile %q (cloudsso account %s, access configuration %s)", n.prof.Name, n.prof.CloudSSOAccountID, n.prof.CloudSSOAccessConfig)
+}
+
+func (n *ssoNode) get() (creds.Credentials, error) {
+	if n.memo != nil {
+		return *n.memo, nil
+	}
+	o := n.r.o
+	log := o.Log.With("profile", n.prof.Name, "source", "cloudsso")
+	if !o.NoCache && !o.Refresh {
+		if c, ok := n.cached(o.Now(), time.Time{}); ok {
+			log.Debug("cached CloudSSO session reused", "expires", c.ExpirationString())
+			return c, nil
+		}
+	}
+	start := o.Now()
+	// The token first: its lock is where processes wait for one sign-in
+	// (and say so); the session lock below is then held only for one
+	// portal call.
+	tok, _, err := o.SSO.Token(n.ctx, n.prof.CloudSSOSignInURL)
+	if err != nil {
+		return creds.Credentials{}, errf(n.prof.Name, "%w", err)
+	}
+	if o.NoCache {
+		return n.fetch(log, tok)
+	}
+	unlock, err := n.r.lockHop(n.ctx, n.key)
+	if err != nil {
+		return creds.Credentials{}, errf(n.prof.Name, "%w", err)
+	}
+	defer unlock()
+	notBefore := time.Time{}
+	if o.Refresh {
+		notBefore = start
+	}
+	if c, ok := n.cached(o.Now(), notBefore); ok {
+		log.Debug("CloudSSO session cached by another process reused", "expires", c.ExpirationString())
+		return c, nil
+	}
+	c, err := n.fetch(log, tok)
+	if err != nil {
+		return c, err
+	}
+	sess := keychain.Session{Profile: n.prof.Name, Credentials: c, Created: o.Now()}
+	if err := o.Store.SetSessionSince(n.gen, n.key, sess); err != nil {
+		log.Warn("could not cache CloudSSO session", "err", err)
+	}
+	return c, nil
+}
+
+func (n *ssoNode) cached(now, notBefore time.Time) (creds.Credentials, bool) {
+	o := n.r.o
+	s, err := o.Store.Session(n.key)
+	if err != nil || !s.Credentials.IsSTS() || !s.Credentials.ValidFor(now, o.ExpiryWindow) || s.Created.Before(notBefore) {
+		return creds.Credentials{}, false
+	}
+	n.secrets.add(s.Credentials)
+	n.memo = &s.Credentials
+	return s.Credentials, true
+}
+
+// fetch calls /cloud-credentials; a token the portal refuses is reported
+// and replaced by one new sign-in, once: never a loop.
+func (n *ssoNode) fetch(log interface{ Debug(string, ...any) }, tok string) (creds.Credentials, error) {
+	o := n.r.o
+	warmSystemRoots()
+	for attempt := 1; ; attempt++ {
+		c, err := n.call(tok)
+		if err == nil {
+			n.secrets.add(c)
+			n.memo = &c
+			return c, nil
+		}
+		if !ssoTokenRefused(err) || attempt > 1 {
+			if ssoTokenRefused(err) {
+				return creds.Credentials{}, errf(n.prof.Name, "the CloudSSO portal refused a fresh access token too: %w", cleanError(err))
+			}
+			return creds.Credentials{}, errf(n.prof.Name, "get credentials from CloudSSO: %w", cleanError(err))
+		}
+		log.Debug("CloudSSO portal refused the access token; signing in again")
+		o.SSO.Rejected(n.prof.CloudSSOSignInURL, tok)
+		if tok, _, err = o.SSO.Token(n.ctx, n.prof.CloudSSOSignInURL); err != nil {
+			return creds.Credentials{}, errf(n.prof.Name, "the CloudSSO portal refused the stored access token, and signing in again failed: %w", err)
+		}
+	}
+}
+
+func (n *ssoNode) call(tok string) (creds.Credentials, error) {
+	o := n.r.o
+	p := n.prof
+	// credentials-go's Build wants the expiry only to refuse an expired
+	// token; the token was just checked, so a near one suffices.
+	prov, err := providers.NewCloudSSOCredentialsProviderBuilder().
+		WithSignInUrl(p.CloudSSOSignInURL).
+		WithAccountId(p.CloudSSOAccountID).
+		WithAccessConfig(p.CloudSSOAccessConfig).
+		WithAccessToken(tok).
+		WithAccessTokenExpire(time.Now().Add(time.Minute).Unix()).
+		WithHttpOptions(&providers.HttpOptions{ConnectTimeout: int(o.ConnectTimeout.Milliseconds()), ReadTimeout: int(o.ReadTimeout.Milliseconds())}).
+		Build()
+	if err != nil {
+		return creds.Credentials{}, err
+	}
+	pc, err := safeGet(prov)
+	if err != nil {
+		return creds.Credentials{}, err
+	}
+	c := creds.Credentials{AccessKeyID: pc.AccessKeyId, AccessKeySecret: pc.AccessKeySecret, SecurityToken: pc.SecurityToken}
+	if exp, ok := providerExpiry(prov); ok {
+		c.Expiration = exp
+	} else {
+		return creds.Credentials{}, errors.New("CloudSSO answer has no usable Expiration")
+	}
+	if err := checkAnswer(c, o.Now(), maxSourceLifetime, true); err != nil {
+		return creds.Credentials{}, fmt.Errorf("the CloudSSO portal returned unusable credentials: %w", err)
+	}
+	return c, nil
+}
+
+// ssoTokenRefused recognises credentials-go's error for a refused token.
+// providers/cloud_sso.go getCredentials returns "get session token from
+// sso failed: " + the body for any non-200 answer, without the status; the
+// portal's body then carries ErrorCode InvalidToken.
+func ssoTokenRefused(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "get session token from sso failed: ") &&
+		(strings.Contains(msg, `"ErrorCode":"InvalidToken"`) || strings.Contains(msg, `"ErrorCode": "InvalidToken"`))
+}
