@@ -71,12 +71,27 @@ func (g *memGenerations) clear(fn func() error) error {
 // an flock beside it is held shared by stores and exclusively by clears.
 // The token is random rather than a counter so that a lost file (a tmpfs
 // emptied at logout) cannot bring an old generation back.
-type fileGenerations struct{ path string }
+type fileGenerations struct {
+	path string
+	// prepare creates or checks the directory the file is in, before each
+	// use (nil: only create it).
+	prepare func() error
+}
+
+func (g fileGenerations) ready() error {
+	if g.prepare != nil {
+		return g.prepare()
+	}
+	return os.MkdirAll(filepath.Dir(g.path), 0o700)
+}
 
 // genLockTimeout bounds the wait for another process's store or clear.
 const genLockTimeout = time.Minute
 
 func (g fileGenerations) current() (string, error) {
+	if err := g.ready(); err != nil {
+		return "", fmt.Errorf("session generation: %w", err)
+	}
 	b, err := os.ReadFile(g.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
@@ -88,7 +103,7 @@ func (g fileGenerations) current() (string, error) {
 }
 
 func (g fileGenerations) lock(exclusive bool) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(g.path), 0o700); err != nil {
+	if err := g.ready(); err != nil {
 		return nil, fmt.Errorf("session generation: %w", err)
 	}
 	fl := flock.New(g.path+".lock", flock.SetPermissions(0o600))
@@ -147,8 +162,12 @@ func (g fileGenerations) clear(fn func() error) error {
 
 // ShareGenerations makes the session generation rule (see Generation) hold
 // across every process that uses the same path; without it, it holds
-// within this process only. path lives in the per-user lock directory.
-func (s *Store) ShareGenerations(path string) { s.gen = fileGenerations{path: path} }
+// within this process only. path lives in the per-user lock directory;
+// prepare, if set, creates or checks that directory before each use, so a
+// command that never needs the generation never touches it.
+func (s *Store) ShareGenerations(path string, prepare func() error) {
+	s.gen = fileGenerations{path: path, prepare: prepare}
+}
 
 // Generation returns the current session generation, to be passed to
 // SetSessionSince for sessions fetched from now on.

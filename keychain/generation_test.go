@@ -18,8 +18,8 @@ func TestSessionFetchedBeforeClearIsNotStored(t *testing.T) {
 	ring := keyring.NewArrayKeyring(nil)
 	path := filepath.Join(t.TempDir(), "run", "sessions.generation")
 	fetcher, remover := New(ring), New(ring)
-	fetcher.ShareGenerations(path)
-	remover.ShareGenerations(path)
+	fetcher.ShareGenerations(path, nil)
+	remover.ShareGenerations(path, nil)
 	exp := time.Now().Add(time.Hour)
 	key := SessionKey("prod", "hop")
 
@@ -76,7 +76,7 @@ func TestGenerationRefusesPlantedLink(t *testing.T) {
 		t.Skip(err)
 	}
 	s := New(keyring.NewArrayKeyring(nil))
-	s.ShareGenerations(path)
+	s.ShareGenerations(path, nil)
 	if _, err := s.ClearSessions(""); err == nil {
 		t.Fatal("ClearSessions wrote through a planted symlink")
 	}

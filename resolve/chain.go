@@ -45,9 +45,14 @@ func (r *Resolver) build(ctx context.Context, chain []*config.Profile) (*pipelin
 	writes := &sync.WaitGroup{}
 	// Read before any key or session: what is fetched from here on is
 	// cached only if no key was removed or replaced meanwhile.
-	gen, err := r.o.Store.Generation()
-	if err != nil {
-		return nil, err
+	// (--no-cache stores nothing, so it needs none.)
+	var gen keychain.Generation
+	if !r.o.NoCache {
+		g, err := r.o.Store.Generation()
+		if err != nil {
+			return nil, err
+		}
+		gen = g
 	}
 	src, err := r.source(root, secrets)
 	if root.IsRoot() && root.CredentialSource == config.SourceCloudSSO {

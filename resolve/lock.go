@@ -72,6 +72,11 @@ func userCacheDir(getenv func(string) string, goos string) (string, error) {
 // killed processes and older alirole versions.
 const staleLockAge = 10 * time.Minute
 
+// PrepareLockDir creates or checks the lock directory dir like every lock
+// taken in it does (see prepareLockDir), for other files kept there (the
+// keychain's session generation).
+func PrepareLockDir(dir string) error { return prepareLockDir(dir, time.Now()) }
+
 // prepareLockDir creates the lock directory (0700) or checks the one that
 // exists: a real directory, not a symlink, owned by this user, writable by
 // nobody else. Anyone else who can write it could plant symlinks or hold

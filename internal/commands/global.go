@@ -116,9 +116,10 @@ func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
 		return nil, err
 	}
 	genPath := filepath.Join(lockDir, "sessions.generation")
+	prepare := func() error { return resolve.PrepareLockDir(lockDir) }
 	if cache == keychain.SessionCacheKeyring {
 		store := keychain.New(ring)
-		store.ShareGenerations(genPath)
+		store.ShareGenerations(genPath, prepare)
 		// Sessions cached in the kernel keyring at other times go too when
 		// sessions are cleared (clear, and add/remove/rotate of a key).
 		store.ClearAlso(func() (keyring.Keyring, error) {
@@ -134,7 +135,7 @@ func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
 		return nil, err
 	}
 	store := keychain.NewSplit(ring, sessions)
-	store.ShareGenerations(genPath)
+	store.ShareGenerations(genPath, prepare)
 	return store, nil
 }
 

@@ -36,7 +36,7 @@ func TestCommandsUseEnv(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfgDir, "config"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"PASSWORD_STORE_DIR": "/env/store"}
+	vars := map[string]string{"PASSWORD_STORE_DIR": "/env/store", "XDG_RUNTIME_DIR": t.TempDir()}
 	var opened []keychain.Options
 	var stderr strings.Builder
 	env := Env{

@@ -55,9 +55,15 @@ func TestListingWritesAreBuffered(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := &countingWriter{}
+			runDir := t.TempDir()
 			env := Env{
 				Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard,
-				Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
+				Getenv: func(k string) string {
+					if k == "XDG_RUNTIME_DIR" {
+						return runDir
+					}
+					return ""
+				}, Environ: func() []string { return nil },
 				Now: time.Now, Home: dir,
 				OpenKeyring: func(keychain.Options) (keyring.Keyring, error) { return keyring.NewArrayKeyring(nil), nil },
 			}
