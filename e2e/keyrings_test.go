@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io/fs"
@@ -17,12 +16,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus"
-	"golang.org/x/sys/unix"
 
 	"github.com/alirole/alirole/keychain"
 )
@@ -410,74 +407,14 @@ func prepareKeyctl(t *testing.T, s *sandbox) ringFixture {
 	// own in it and unlink it afterwards.
 	name := "alirole-e2e-" + randomHex(t, 6)
 	t.Cleanup(func() {
-		if id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0); err == nil {
-			unix.KeyctlInt(unix.KEYCTL_CLEAR, id, 0, 0, 0)
-			if _, err := unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0); err != nil {
-				t.Errorf("unlink test keyring %s: %v", name, err)
-			}
+		if err := unlinkKeyctlRing(name); err != nil {
+			t.Errorf("unlink test keyring %s: %v", name, err)
 		}
 	})
 	return ringFixture{
 		flags: []string{"--backend", "keyctl", "--keyring-name", name},
 		items: func(t *testing.T) []string { return keyctlItems(t, name) },
 	}
-}
-
-// probeKeyctl stores, reads back and deletes a key in the user keyring,
-// which is what the backend needs; seccomp profiles of containers often
-// refuse these calls.
-func probeKeyctl(t *testing.T) error {
-	want := []byte("probe")
-	id, err := unix.AddKey("user", "alirole-e2e-probe-"+randomHex(t, 6), want, unix.KEY_SPEC_USER_KEYRING)
-	if err != nil {
-		return err
-	}
-	defer unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0)
-	buf := make([]byte, 64)
-	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(buf[:n], want) {
-		return errors.New("a key read back differs from what was stored")
-	}
-	return nil
-}
-
-func keyctlItems(t *testing.T, name string) []string {
-	t.Helper()
-	ring, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0)
-	if errors.Is(err, syscall.ENOKEY) {
-		return nil
-	}
-	if err != nil {
-		t.Fatalf("find keyring %s: %v", name, err)
-	}
-	var buf []byte
-	for {
-		n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, ring, buf, 0)
-		if err != nil {
-			t.Fatalf("read keyring %s: %v", name, err)
-		}
-		if n <= len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, n)
-	}
-	var names []string
-	for i := 0; i+4 <= len(buf); i += 4 {
-		id := int(int32(binary.NativeEndian.Uint32(buf[i:])))
-		desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
-		if err != nil {
-			t.Fatalf("describe key %d: %v", id, err)
-		}
-		// type;uid;gid;perm;description
-		if f := strings.SplitN(desc, ";", 5); len(f) == 5 && f[0] == "user" {
-			names = append(names, f[4])
-		}
-	}
-	return names
 }
 
 // ---- secret-service ----
@@ -701,12 +638,7 @@ func TestKeyringKeyctlSessionCache(t *testing.T) {
 	}
 	s, emu := ready(t)
 	name := keychain.SessionCacheName(keychain.Options{Backend: "file", FileDir: s.path("keys")})
-	t.Cleanup(func() {
-		if id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0); err == nil {
-			unix.KeyctlInt(unix.KEYCTL_CLEAR, id, 0, 0, 0)
-			unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0)
-		}
-	})
+	t.Cleanup(func() { _ = unlinkKeyctlRing(name) })
 	cache := "ALIROLE_SESSION_CACHE=keyctl"
 	noPassphrase := "ALIROLE_FILE_PASSPHRASE="
 
