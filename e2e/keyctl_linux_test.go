@@ -84,4 +84,3 @@ func keyctlItems(t *testing.T, name string) []string {
 	}
 	return names
 }
-
