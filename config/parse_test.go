@@ -577,3 +577,37 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// Inline comments after a blank are cut off; quoted markers and markers
+// without a blank before them stay part of the value.
+func TestInlineComments(t *testing.T) {
+	src := "[profile me]\n" +
+		"region_id = cn-hangzhou              # AccessKey stored with `alirole add me`\n" +
+		"[profile admin] ; the admin hop\n" +
+		"source_profile = me\t; tab before the marker\n" +
+		"ram_role_arn   = acs:ram::1234567890123456:role/admin\n" +
+		"duration       = 2h                  # or expired_seconds = 7200\n" +
+		"[profile uri]\n" +
+		"credential_source = credentials_uri\n" +
+		"credentials_uri = http://127.0.0.1:8080/creds#frag;x   # the marker needs a blank before it\n" +
+		"[profile ext]\n" +
+		"credential_source = external\n" +
+		"process_command = sh -c \"get-creds ; echo '#'\" # only this is a comment\n"
+	cfg, err := parseString(t, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := cfg.Profile("me")
+	admin, _ := cfg.Profile("admin")
+	uri, _ := cfg.Profile("uri")
+	ext, _ := cfg.Profile("ext")
+	if me.RegionID != "cn-hangzhou" || admin.SourceProfile != "me" || admin.Duration != 2*time.Hour {
+		t.Errorf("me = %+v\nadmin = %+v", *me, *admin)
+	}
+	if uri.CredentialsURI != "http://127.0.0.1:8080/creds#frag;x" {
+		t.Errorf("credentials_uri = %q", uri.CredentialsURI)
+	}
+	if want := `sh -c "get-creds ; echo '#'"`; ext.ProcessCommand != want {
+		t.Errorf("process_command = %q, want %q", ext.ProcessCommand, want)
+	}
+}
