@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestFishCompletion(t *testing.T) {
 	cmd := exec.Command(fish, "-c", `alirole completion fish | source; complete -C "alirole exec "`)
 	cmd.Env = append(append([]string{}, s.env...), "PATH="+filepath.Dir(binPath)+":"+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "prod\tprofile") {
+	if err != nil || !regexp.MustCompile(`(?m)^prod$`).Match(out) {
 		t.Fatalf("fish completion: %v\n%s", err, out)
 	}
 }
@@ -311,6 +312,110 @@ func runDocsSh(t *testing.T, b docBlock, iniConfig string) {
 				io.WriteString(tty, k[1]+"\r")
 				answered++
 			}
+		}
+	}
+}
+
+// TestCompletionInShells presses TAB in real interactive shells on a
+// pseudo-terminal. Completion must offer commands, flags after the profile,
+// global flags, flag values and shell names, and must never resolve: no
+// passphrase prompt on the terminal, no call to STS.
+func TestCompletionInShells(t *testing.T) {
+	type shell struct {
+		argv  []string
+		setup string
+	}
+	shells := map[string]shell{
+		"bash": {[]string{"bash", "--norc", "--noprofile", "-i"}, "source <(alirole completion bash)\n"},
+		"zsh":  {[]string{"zsh", "-f", "-i"}, "autoload -Uz compinit && compinit -u -D && source <(alirole completion zsh)\n"},
+		"fish": {[]string{"fish", "--no-config", "-i"}, "alirole completion fish | source\n"},
+	}
+	for _, name := range []string{"bash", "zsh", "fish"} {
+		sh := shells[name]
+		for _, withPassphrase := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/passphrase=%v", name, withPassphrase), func(t *testing.T) {
+				if _, err := exec.LookPath(sh.argv[0]); err != nil {
+					if requireClients() {
+						t.Fatalf("%s is required here", sh.argv[0])
+					}
+					t.Skipf("%s not installed", sh.argv[0])
+				}
+				emu, ca := newEmulator(t)
+				s := newSandbox(t, emu, ca)
+				s.writeConfig(chainConfig)
+				s.addAlice()
+				env := append(append([]string{}, s.env...), "PATH="+filepath.Dir(binPath)+":"+os.Getenv("PATH"),
+					"PS1=$ ", "TERM=xterm", "fish_greeting=")
+				if !withPassphrase {
+					// Without it, resolving would prompt for it on the terminal.
+					env = append(env, "ALIROLE_FILE_PASSPHRASE=")
+				}
+				cmd := exec.Command(sh.argv[0], sh.argv[1:]...)
+				cmd.Env, cmd.Dir = env, s.dir
+				tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+				defer tty.Close()
+				screen := &lockedBuffer{}
+				go io.Copy(screen, tty)
+				io.WriteString(tty, sh.setup)
+				synced := 0
+				press := func(typed string, want ...string) {
+					t.Helper()
+					mark := len(screen.String())
+					io.WriteString(tty, typed)
+					deadline := time.Now().Add(15 * time.Second)
+					for {
+						shown := screen.String()[mark:]
+						missing := ""
+						for _, w := range want {
+							if !strings.Contains(shown, w) {
+								missing = w
+							}
+						}
+						if missing == "" {
+							break
+						}
+						if time.Now().After(deadline) {
+							t.Errorf("%s: after typing %q, %q never appeared; terminal:\n%s", name, typed, missing, shown)
+							break
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
+					// Abandon the line, then wait until the shell runs a
+					// command again (the quotes keep the typed echo from
+					// matching), so the next keys reach a fresh prompt.
+					synced++
+					io.WriteString(tty, "\x03")
+					time.Sleep(200 * time.Millisecond)
+					io.WriteString(tty, "\x15") // in case ^C only left a menu
+					time.Sleep(100 * time.Millisecond)
+					mark = len(screen.String())
+					fmt.Fprintf(tty, "echo sy''nc%d\r", synced)
+					for !strings.Contains(screen.String()[mark:], fmt.Sprintf("sync%d", synced)) {
+						if time.Now().After(deadline.Add(10 * time.Second)) {
+							t.Fatalf("%s does not answer; terminal:\n%s", name, screen.String()[mark:])
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
+				}
+				press("echo rea''dy\r", "ready")
+				press("alirole ex\t\t", "export")
+				press("alirole exec pr\t", "alirole exec prod")
+				press("alirole exec prod --\t\t", "--force-nested", "--no-cache", "--sts-timeout")
+				press("alirole export prod --format \t\t", "external", "powershell")
+				press("alirole --ba\t", "alirole --backend")
+				press("alirole completion \t\t", "powershell", "zsh")
+				shown := screen.String()
+				if strings.Contains(strings.ToLower(shown), "passphrase") {
+					t.Errorf("%s: completion prompted for the passphrase:\n%s", name, shown)
+				}
+				if calls := len(emu.Calls()); calls != 0 {
+					t.Errorf("%s: completion made %d STS calls, want none", name, calls)
+				}
+			})
 		}
 	}
 }

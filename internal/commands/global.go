@@ -1,13 +1,11 @@
 package commands
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
 	"os/user"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -201,30 +199,11 @@ func profileArg(c *cli.Context) (string, error) {
 	return c.Args().First(), nil
 }
 
-// completeProfiles prints profile names for shell completion, or the
-// command's flags when a flag is being typed.
+// completeProfiles is the commands' BashComplete hook. Run answers
+// completion requests itself (Complete) before urfave/cli sees them; this
+// only serves callers of App that bypass Run.
 func (e Env) completeProfiles(c *cli.Context) {
-	// The shell passes the word being completed before the completion flag.
-	if n := len(e.Args); n > 2 && strings.HasPrefix(e.Args[n-2], "-") && c.Command != nil {
-		cli.DefaultCompleteWithFlags(c.Command)(c)
-		return
-	}
-	if c.NArg() > 0 {
-		return
-	}
-	cfg, err := config.Load(e.configPath(c))
-	if err != nil {
-		return
-	}
-	names := cfg.Names()
-	sort.Strings(names)
-	// Buffered: a write per name is a system call per profile on every
-	// press of Tab.
-	out := bufio.NewWriter(e.Stdout)
-	for _, n := range names {
-		fmt.Fprintln(out, n)
-	}
-	_ = out.Flush() // completion has nowhere to report a failed write
+	Complete(c.App, e, e.Args)
 }
 
 // timeLeft formats a remaining duration for humans.

@@ -16,6 +16,10 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	app.Writer, app.ErrWriter = env.Stdout, env.Stderr
 	app.Reader = env.Stdin
 	app.ExitErrHandler = func(*cli.Context, error) {} // exit codes are ours to map
+	if IsCompletion(args) {
+		Complete(app, env, args)
+		return 0
+	}
 	err := app.RunContext(ctx, ReorderArgs(app, args))
 	if err == nil {
 		return 0
