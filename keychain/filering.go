@@ -44,6 +44,8 @@ func guardPassphrase(get func(string) (string, error)) keyring.PromptFunc {
 // under a passphrase that does not open the items already there.
 type fileRing struct {
 	inner keyring.Keyring
+	// unlocker settles the passphrase (nil: the library asks as it likes).
+	unlocker *fileUnlocker
 
 	mu    sync.Mutex
 	state passState
@@ -164,4 +166,16 @@ func (r *fileRing) Keys() ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.inner.Keys()
+}
+
+// Unlock asks for the passphrase now (confirming a new one, checking an
+// existing one), so that a command can ask for it before other questions.
+func (r *fileRing) Unlock() error {
+	if r.unlocker == nil {
+		return nil
+	}
+	if _, err := r.unlocker.passphrase(""); err != nil {
+		return &passphraseError{err}
+	}
+	return nil
 }

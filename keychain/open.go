@@ -228,9 +228,9 @@ func openBackend(b backend, o Options) (keyring.Keyring, error) {
 		if err := prepareFileDir(o.FileDir); err != nil {
 			return nil, err
 		}
-		file = &fileRing{}
+		file = &fileRing{unlocker: &fileUnlocker{dir: o.FileDir, get: o.Passphrase}}
 		cfg.FileDir = o.FileDir
-		cfg.FilePasswordFunc = guardPassphrase(o.Passphrase)
+		cfg.FilePasswordFunc = guardPassphrase(file.unlocker.passphrase)
 	}
 	ring, err := keyring.Open(cfg)
 	if err != nil {

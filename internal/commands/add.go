@@ -43,11 +43,15 @@ func (e Env) add(c *cli.Context) error {
 		}
 		return fmt.Errorf("profile %q uses credential_source = %s, not a stored AccessKey", name, p.CredentialSource)
 	}
-	ak, err := e.readAccessKey(c)
+	store, err := e.openStore(c)
 	if err != nil {
 		return err
 	}
-	store, err := e.openStore(c)
+	// The passphrase first: a mistake there must not throw away a typed key.
+	if err := store.Unlock(); err != nil {
+		return err
+	}
+	ak, err := e.readAccessKey(c)
 	if err != nil {
 		return err
 	}

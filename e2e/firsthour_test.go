@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// ptySession is one alirole run on a pseudo-terminal.
+type ptySession struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	tty    *os.File
+	screen *lockedBuffer
+	done   chan struct{}
+	mark   int
+}
+
+// startPTY runs alirole on a new pseudo-terminal with the sandbox
+// environment plus extra.
+func (s *sandbox) startPTY(extra []string, args ...string) *ptySession {
+	s.t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(append([]string{}, s.env...), extra...)
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	p := &ptySession{t: s.t, cmd: cmd, tty: tty, screen: &lockedBuffer{}, done: make(chan struct{})}
+	go func() { io.Copy(p.screen, tty); close(p.done) }()
+	s.t.Cleanup(func() { cmd.Process.Kill(); tty.Close() })
+	return p
+}
+
+// answer waits for prompt to appear (after the previous one) and types line.
+func (p *ptySession) answer(prompt, line string) {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		shown := p.screen.String()
+		if i := strings.Index(shown[p.mark:], prompt); i >= 0 {
+			p.mark += i + len(prompt)
+			break
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out waiting for %q; terminal:\n%s", prompt, shown)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	io.WriteString(p.tty, line)
+}
+
+// wait returns the exit status and everything the terminal showed.
+func (p *ptySession) wait() (int, string) {
+	p.t.Helper()
+	err := p.cmd.Wait()
+	<-p.done
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		p.t.Fatal(err)
+	}
+	return code, p.screen.String()
+}
+
+// TestFilePassphraseFirstHour: a new file keychain's passphrase is asked
+// (as "create", not "unlock") before the AccessKey and confirmed; a wrong
+// one may be retyped up to 3 times; the final failure says which
+// directory to move away.
+func TestFilePassphraseFirstHour(t *testing.T) {
+	s := newSandbox(t, nil, "")
+	noEnv := []string{"ALIROLE_FILE_PASSPHRASE="}
+	keys := s.path("keys")
+
+	p := s.startPTY(noEnv, "add", "carol")
+	p.answer("Create a passphrase for the new file keychain in "+keys+": ", "first\r")
+	p.answer("Type it again to confirm: ", "frist\r") // a typo is caught
+	p.answer("did not match", "")
+	p.answer(": ", "right passphrase\r")
+	p.answer("Type it again to confirm: ", "right passphrase\r")
+	p.answer("AccessKey ID: ", aliceKeyID+"\r")
+	p.answer("AccessKey secret: ", aliceSecret+"\r")
+	code, shown := p.wait()
+	if code != 0 || strings.Contains(shown, "unlock") {
+		t.Fatalf("add on a new file keychain: exit %d\n%s", code, shown)
+	}
+
+	// export reads the key (a profile without a role needs no STS).
+	p = s.startPTY(noEnv, "export", "--format", "json", "carol")
+	p.answer("Passphrase to unlock the file keychain in "+keys+": ", "wrong\r")
+	p.answer("Wrong passphrase; try again (2/3): ", "right passphrase\r")
+	code, shown = p.wait()
+	if code != 0 || !strings.Contains(shown, aliceKeyID) {
+		t.Fatalf("export after one wrong passphrase: exit %d\n%s", code, shown)
+	}
+
+	p = s.startPTY(noEnv, "export", "--format", "json", "carol")
+	p.answer("unlock the file keychain in "+keys+": ", "wrong 1\r")
+	p.answer("(2/3): ", "wrong 2\r")
+	p.answer("(3/3): ", "wrong 3\r")
+	code, shown = p.wait()
+	if code == 0 || !strings.Contains(shown, "mv "+keys+" "+keys+".lost") || strings.Count(shown, "try again") != 2 {
+		t.Fatalf("three wrong passphrases: exit %d, want a failure saying which directory to move away:\n%s", code, shown)
+	}
+
+	// From the environment: no retry, the same advice.
+	r := s.run([]string{"ALIROLE_FILE_PASSPHRASE=not it"}, "export", "carol")
+	if r.code == 0 || !strings.Contains(r.stderr, "ALIROLE_FILE_PASSPHRASE") || !strings.Contains(r.stderr, "mv "+keys) {
+		t.Fatalf("wrong passphrase from the environment: %s", r)
+	}
+}
