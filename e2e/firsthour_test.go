@@ -115,3 +115,38 @@ func TestFilePassphraseFirstHour(t *testing.T) {
 		t.Fatalf("wrong passphrase from the environment: %s", r)
 	}
 }
+
+// TestExitStatuses: exec gives the shell's statuses for a program that
+// cannot start, Ctrl-C at a prompt exits 130, and a mistyped command gets a
+// suggestion.
+func TestExitStatuses(t *testing.T) {
+	s := newSandbox(t, nil, "")
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	notExec := s.path("not-executable")
+	writeDocsFile(t, notExec, "#!/bin/sh\necho never\n", 0o600)
+
+	if r := s.run(nil, "exec", "alice", "--", "no-such-command-here"); r.code != 127 || !strings.Contains(r.stderr, "no-such-command-here") {
+		t.Errorf("exec of a missing command: %s, want exit 127", r)
+	}
+	if r := s.run(nil, "exec", "alice", "--", notExec); r.code != 126 {
+		t.Errorf("exec of a non-executable file: %s, want exit 126", r)
+	}
+	if r := s.run(nil, "exec", "alice", "--", "sh", "-c", "exit 7"); r.code != 7 {
+		t.Errorf("exec of a command exiting 7: %s", r)
+	}
+	if r := s.run(nil, "exce", "alice"); r.code == 0 || !strings.Contains(r.stderr, "did you mean exec?") {
+		t.Errorf("mistyped command: %s, want a suggestion", r)
+	}
+
+	p := s.startPTY(nil, "add", "bob")
+	p.answer("AccessKey ID: ", "\x03")
+	if code, shown := p.wait(); code != 130 {
+		t.Errorf("Ctrl-C at the AccessKey prompt: exit %d, want 130\n%s", code, shown)
+	}
+	p = s.startPTY([]string{"ALIROLE_FILE_PASSPHRASE="}, "export", "alice")
+	p.answer("Passphrase to unlock the file keychain in "+s.path("keys")+": ", "\x03")
+	if code, shown := p.wait(); code != 130 {
+		t.Errorf("Ctrl-C at the passphrase prompt: exit %d, want 130\n%s", code, shown)
+	}
+}

@@ -67,7 +67,7 @@ func (e Env) exec(c *cli.Context) error {
 	env := shellenv.Merge(e.Environ(), shellenv.Vars(res.Credentials, opts))
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
-		return err
+		return startFailure(err)
 	}
 	s.log.Debug("starting command", "path", path)
 	spec := exec.Spec{Path: path, Args: argv, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr}
@@ -76,7 +76,27 @@ func (e Env) exec(c *cli.Context) error {
 	}
 	// Nothing is left for alirole to do: hand the process over, so signals,
 	// job control and the exit status are the command's own.
-	return exec.Replace(spec)
+	return startFailure(exec.Replace(spec))
+}
+
+// exitError is an error with the exit status it must give (cli.ExitCoder),
+// which keeps the error itself for errors.Is.
+type exitError struct {
+	err  error
+	code int
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) ExitCode() int { return e.code }
+
+// startFailure gives a program that cannot be started the status a shell
+// would: 127 not found, 126 not executable.
+func startFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{err: err, code: exec.StartFailureCode(err)}
 }
 
 // execWithServer runs the command as a child next to a credentials server
@@ -96,7 +116,7 @@ func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, nam
 	env := shellenv.Merge(e.Environ(), shellenv.ServerVars(srv.URL(), opts))
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
-		return err
+		return startFailure(err)
 	}
 	s.log.Debug("starting command with credentials server", "path", path)
 	return runChild(c, exec.Spec{Path: path, Args: argv, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr})
@@ -106,7 +126,7 @@ func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, nam
 func runChild(c *cli.Context, spec exec.Spec) error {
 	code, err := exec.Run(c.Context, spec)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", spec.Args[0], err)
+		return &exitError{err: fmt.Errorf("run %s: %w", spec.Args[0], err), code: code}
 	}
 	if code != 0 {
 		return cli.Exit("", code)

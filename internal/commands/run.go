@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/prompt"
 )
 
 // Run runs the app and returns the process exit code. Errors are printed
@@ -20,9 +23,18 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 		Complete(app, env, args)
 		return 0
 	}
-	err := app.RunContext(ctx, ReorderArgs(app, args))
+	args = ReorderArgs(app, args)
+	err := unknownCommand(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
+	}
+	if errors.Is(err, prompt.ErrInterrupted) {
+		// Ctrl-C at a prompt: the status of a process ended by SIGINT.
+		fmt.Fprintln(env.Stderr, "alirole: "+err.Error())
+		return 130
 	}
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
@@ -33,6 +45,37 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	}
 	fmt.Fprintln(env.Stderr, "alirole: "+err.Error())
 	return 1
+}
+
+// unknownCommand refuses a command name that does not exist, suggesting the
+// closest ones, rather than urfave/cli's "No help topic" with status 3.
+func unknownCommand(app *cli.App, args []string) error {
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		if takesValue(app.Flags, args[i]) {
+			i++
+		}
+		i++
+	}
+	if i >= len(args) || args[i] == "--" {
+		return nil
+	}
+	name := args[i]
+	var names []string
+	for _, c := range app.Commands {
+		names = append(names, c.Names()...)
+	}
+	names = append(names, "help", "h")
+	for _, n := range names {
+		if n == name {
+			return nil
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := config.Suggest(name, names, 3); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return errors.New(msg + " (see 'alirole --help')")
 }
 
 // ReorderArgs lets flags go anywhere before "--", as users expect:
