@@ -104,11 +104,11 @@ func foreignKeyHint(key string) string {
 	return ""
 }
 
-// validRoleArn matches acs:ram::<5-20 digits>:role/<1-64 of [\w.@+=,-]>.
+// validRoleArn matches acs:ram::<12-16 digits>:role/<1-64 of [\w.@+=,-]>.
 func validRoleArn(v string) bool { return validRAMArn(v, "role", 64) }
 
 // validOIDCProviderArn matches
-// acs:ram::<5-20 digits>:oidc-provider/<1-128 of [\w.@+=,-]>.
+// acs:ram::<12-16 digits>:oidc-provider/<1-128 of [\w.@+=,-]>.
 func validOIDCProviderArn(v string) bool { return validRAMArn(v, "oidc-provider", 128) }
 
 // validRAMArn is written out rather than a regexp because compiling the
@@ -119,7 +119,7 @@ func validRAMArn(v, kind string, maxName int) bool {
 		return false
 	}
 	account, rest, ok := strings.Cut(rest, ":")
-	if !ok || len(account) < 5 || len(account) > 20 || !allBytes(account, isDigit) {
+	if !ok || !validAccountID(account) {
 		return false
 	}
 	name, ok := strings.CutPrefix(rest, kind+"/")
@@ -127,6 +127,30 @@ func validRAMArn(v, kind string, maxName int) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// validAccountID: an Alibaba Cloud account id (UID) is 12-16 digits (today
+// 16, as in 1234567890123456); STS answers anything else with
+// InvalidParameter.RoleArn, far from the line that caused it.
+func validAccountID(a string) bool { return len(a) >= 12 && len(a) <= 16 && allBytes(a, isDigit) }
+
+// arnAccountProblem explains an ARN of the right shape whose account id is
+// wrong, or returns "" (the generic message fits better then).
+func arnAccountProblem(v string) string {
+	rest, ok := strings.CutPrefix(v, "acs:ram::")
+	if !ok {
+		return ""
+	}
+	account, after, ok := strings.Cut(rest, ":")
+	if !ok || validAccountID(account) {
+		return ""
+	}
+	fixed := "acs:ram::1234567890123456:" + after
+	if !validRoleArn(fixed) && !validOIDCProviderArn(fixed) {
+		return "" // more is wrong than the account id
+	}
+	return fmt.Sprintf("account id %s in %s is not an Alibaba Cloud account id (12-16 digits, such as 1234567890123456; see the RAM console)",
+		quoteValue(account), quoteValue(v))
+}
 
 const (
 	minDuration = 900 * time.Second
@@ -255,13 +279,21 @@ func (b *builder) profile(sec *rawSection) *Profile {
 			}
 		case keyRamRoleArn:
 			if !validRoleArn(v) {
-				b.errf(line, name, k, "expected acs:ram::<account-id>:role/<role-name>, got %s", quoteValue(v))
+				if msg := arnAccountProblem(v); msg != "" {
+					b.errf(line, name, k, "%s", msg)
+				} else {
+					b.errf(line, name, k, "expected acs:ram::<account-id>:role/<role-name>, got %s", quoteValue(v))
+				}
 			} else {
 				p.RamRoleArn = v
 			}
 		case keyOIDCProviderArn:
 			if !validOIDCProviderArn(v) {
-				b.errf(line, name, k, "expected acs:ram::<account-id>:oidc-provider/<provider-name>, got %s", quoteValue(v))
+				if msg := arnAccountProblem(v); msg != "" {
+					b.errf(line, name, k, "%s", msg)
+				} else {
+					b.errf(line, name, k, "expected acs:ram::<account-id>:oidc-provider/<provider-name>, got %s", quoteValue(v))
+				}
 			} else {
 				p.OIDCProviderArn = v
 			}

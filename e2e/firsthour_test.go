@@ -150,3 +150,20 @@ func TestExitStatuses(t *testing.T) {
 		t.Errorf("Ctrl-C at the passphrase prompt: exit %d, want 130\n%s", code, shown)
 	}
 }
+
+// TestAccountIDCheckedLocally: an ARN with an impossible account id fails
+// at load, naming file and line, without a call to STS.
+func TestAccountIDCheckedLocally(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	s.writeConfig(chainConfig + "\n[profile typo]\nsource_profile = alice\nram_role_arn = acs:ram::12345:role/admin\n")
+	r := s.run(nil, "export", "prod")
+	if r.code == 0 || !strings.Contains(r.stderr, s.path("config")+":23:") || !strings.Contains(r.stderr, `account id "12345"`) {
+		t.Fatalf("a 5-digit account id must fail locally with file and line: %s", r)
+	}
+	if n := len(emu.Calls()); n != 0 {
+		t.Errorf("%d STS calls, want none", n)
+	}
+}
