@@ -70,6 +70,10 @@ type Profile struct {
 	// an optional path to that config (default ~/.aliyun/config.json).
 	CLIProfile    string
 	CLIConfigFile string
+
+	// AllowLongTermKey (allow_long_term_key) silences the warning that a
+	// program is given this profile's long-term AccessKey.
+	AllowLongTermKey bool
 }
 
 // IsRoot reports whether the profile starts a chain (has no source_profile).

@@ -37,6 +37,9 @@ const (
 	keyProcessCommand   = "process_command"
 	keyCLIProfile       = "cli_profile"
 	keyCLIConfigFile    = "cli_config_file"
+	// keyAllowLongTermKey silences the warning exec and export give when
+	// they hand out a long-term AccessKey (a profile without a role).
+	keyAllowLongTermKey = "allow_long_term_key"
 )
 
 // knownKeys is read-only; it feeds "did you mean" suggestions.
@@ -45,6 +48,7 @@ var knownKeys = []string{
 	keyExpiredSeconds, keyDuration, keyStsRegion, keyStsEndpoint, keyPolicy, keyPolicyFile,
 	keyEnableVPC, keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile,
 	keyCredentialsURI, keyProcessCommand, keyCLIProfile, keyCLIConfigFile,
+	keyAllowLongTermKey,
 }
 
 // sourceKinds lists valid credential_source values in the order messages
@@ -342,6 +346,12 @@ func (b *builder) profile(sec *rawSection) *Profile {
 				b.errf(line, name, k, "expected true or false, got %s", quoteValue(v))
 			} else {
 				p.EnableVPC = on
+			}
+		case keyAllowLongTermKey:
+			if on, ok := parseBool(v); !ok {
+				b.errf(line, name, k, "expected true or false, got %s", quoteValue(v))
+			} else {
+				p.AllowLongTermKey = on
 			}
 		case keyCredentialSource:
 			if !contains(sourceKinds, v) {

@@ -167,3 +167,39 @@ func TestAccountIDCheckedLocally(t *testing.T) {
 		t.Errorf("%d STS calls, want none", n)
 	}
 }
+
+// TestLongTermKeyWarning: handing out a long-term AccessKey (a profile
+// without a role) says so in one line on stderr, unless silenced.
+func TestLongTermKeyWarning(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	warned := func(r result) bool {
+		t.Helper()
+		if r.code != 0 {
+			t.Fatalf("%s", r)
+		}
+		n := strings.Count(r.stderr, "long-term AccessKey")
+		if n > 1 || n == 1 && strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("the warning must be one line:\n%s", r.stderr)
+		}
+		return n == 1
+	}
+	if !warned(s.ok("export", "--format", "json", "alice")) {
+		t.Error("export of a role-less profile gave no warning")
+	}
+	if !warned(s.ok("exec", "alice", "--", "true")) {
+		t.Error("exec of a role-less profile gave no warning")
+	}
+	if warned(s.ok("export", "--format", "json", "prod")) {
+		t.Error("an STS session is no long-term key")
+	}
+	if warned(s.ok("export", "--no-long-term-warning", "alice")) || warned(s.ok("exec", "alice", "--no-long-term-warning", "--", "true")) {
+		t.Error("--no-long-term-warning did not silence it")
+	}
+	s.writeConfig(strings.Replace(chainConfig, "region_id = cn-hangzhou", "region_id = cn-hangzhou\nallow_long_term_key = true", 1))
+	if warned(s.ok("export", "alice")) {
+		t.Error("allow_long_term_key = true did not silence it")
+	}
+}

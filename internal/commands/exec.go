@@ -31,6 +31,7 @@ func Exec(e Env) *cli.Command {
 			&cli.BoolFlag{Name: "server", Aliases: []string{"s"}, Usage: "serve refreshing credentials on 127.0.0.1 instead of fixed ones"},
 			&cli.StringFlag{Name: "region", Usage: "region for the *_REGION_ID / *_REGION variables (default: the profile's region_id)"},
 			&cli.BoolFlag{Name: "force-nested", Usage: "allow running inside another alirole exec"},
+			longTermWarningFlag(),
 		}, cacheFlags()...),
 		BashComplete: e.completeProfiles,
 		Action:       e.exec,
@@ -64,6 +65,7 @@ func (e Env) exec(c *cli.Context) error {
 		}
 		return e.execWithServer(c, s, r, name, opts, argv)
 	}
+	e.warnLongTerm(c, s, name, res)
 	env := shellenv.Merge(e.Environ(), shellenv.Vars(res.Credentials, opts))
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
@@ -132,4 +134,27 @@ func runChild(c *cli.Context, spec exec.Spec) error {
 		return cli.Exit("", code)
 	}
 	return nil
+}
+
+// longTermWarningFlag silences warnLongTerm.
+func longTermWarningFlag() cli.Flag {
+	return &cli.BoolFlag{
+		Name:    "no-long-term-warning",
+		Usage:   "do not warn when a profile without a role hands out its long-term AccessKey (config: allow_long_term_key = true)",
+		EnvVars: []string{"ALIROLE_NO_LONG_TERM_WARNING"},
+	}
+}
+
+// warnLongTerm says, in one line on stderr, that the program gets a
+// long-term AccessKey rather than an STS session: the README promises
+// sessions, and a key that never expires is what alirole exists to avoid.
+func (e Env) warnLongTerm(c *cli.Context, s *session, name string, res resolve.Result) {
+	if res.Credentials.IsSTS() || c.Bool("no-long-term-warning") {
+		return
+	}
+	if p, err := s.cfg.Profile(name); err == nil && p.AllowLongTermKey {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "alirole: warning: profile %q assumes no role, so this hands out its long-term AccessKey, not an STS session "+
+		"(set ram_role_arn, or silence this with allow_long_term_key = true or --no-long-term-warning)\n", name)
 }
