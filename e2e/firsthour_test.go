@@ -203,3 +203,26 @@ func TestLongTermKeyWarning(t *testing.T) {
 		t.Error("allow_long_term_key = true did not silence it")
 	}
 }
+
+// TestNestedExecAdviceWorks: after eval "$(alirole export prod)" there is
+// no shell to exit; the message says how to unset, and that advice works.
+func TestNestedExecAdviceWorks(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	script := `eval "$(alirole export --format env prod)"
+if alirole exec prod -- true 2>err; then echo "nested exec was not refused"; exit 1; fi
+cat err >&2
+advice=$(grep -o 'eval "$(alirole export --unset)"' err) || { echo "no unset advice"; exit 1; }
+eval "$advice"
+alirole exec prod -- sh -c 'test -n "$ALIROLE_PROFILE"'
+`
+	cmd := exec.Command("bash", "-euc", script)
+	cmd.Env = append(append([]string{}, s.env...), "PATH="+strings.TrimSuffix(binPath, "/alirole")+":"+os.Getenv("PATH"))
+	cmd.Dir = s.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}

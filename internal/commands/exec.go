@@ -44,7 +44,10 @@ func (e Env) exec(c *cli.Context) error {
 		return err
 	}
 	if outer := e.Getenv("ALIROLE_PROFILE"); outer != "" && !c.Bool("force-nested") {
-		return fmt.Errorf("already inside 'alirole exec %s' (ALIROLE_PROFILE is set): exit that shell, unset ALIROLE_PROFILE, or pass --force-nested", outer)
+		// Both exec and eval "$(alirole export P)" set ALIROLE_PROFILE;
+		// after the latter there is no shell to exit.
+		return fmt.Errorf("ALIROLE_PROFILE=%s is set: this shell is inside 'alirole exec %s' (exit it) or ran eval \"$(alirole export %s)\" "+
+			"(undo that with: eval \"$(alirole export --unset)\"); or pass --force-nested to run inside it anyway", outer, outer, outer)
 	}
 	argv := c.Args().Slice()[1:]
 	if len(argv) > 0 && argv[0] == "--" {
