@@ -226,3 +226,87 @@ alirole exec prod -- sh -c 'test -n "$ALIROLE_PROFILE"'
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// TestSmallFirstHourThings covers issue 13's item 12, one line each.
+func TestSmallFirstHourThings(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+
+	// list on a fresh HOME: advice, not a bare header, and no directory.
+	r := s.ok("list")
+	if strings.Contains(r.stdout, "PROFILE") || !strings.Contains(r.stderr, "alirole add PROFILE") {
+		t.Errorf("list on a fresh HOME: %s", r)
+	}
+	if _, err := os.Stat(s.path("keys")); !os.IsNotExist(err) {
+		t.Errorf("list created the keychain directory (%v)", err)
+	}
+
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	// clear of an unknown profile fails, with a suggestion.
+	if r := s.run(nil, "clear", "prdo"); r.code == 0 || !strings.Contains(r.stderr, `"prod"`) || strings.Contains(r.stderr, "Cleared") {
+		t.Errorf("clear of an unknown profile: %s", r)
+	}
+	if r := s.ok("clear", "prod"); !strings.Contains(r.stderr, "Cleared 0") {
+		t.Errorf("clear of a known profile: %s", r)
+	}
+
+	// add over a stored key: refused without a terminal, --force replaces,
+	// a terminal asks (the answer "n" keeps the key).
+	akEnv := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tOtherKey000000001", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=other-secret-0123456789"}
+	if r := s.run(akEnv, "add", "--env", "alice"); r.code == 0 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("add over a stored key without a terminal: %s", r)
+	}
+	p := s.startPTY(akEnv, "add", "--env", "alice")
+	p.answer(`Profile "alice" already has AccessKey `+aliceKeyID+" stored. Replace it? [y/N] ", "n\r")
+	if code, shown := p.wait(); code == 0 {
+		t.Errorf("answering n replaced the key:\n%s", shown)
+	}
+	if r := s.ok("export", "--format", "json", "--no-long-term-warning", "alice"); !strings.Contains(r.stdout, aliceKeyID) {
+		t.Errorf("the key was replaced: %s", r)
+	}
+	if r := s.run(akEnv, "add", "--env", "--force", "alice"); r.code != 0 {
+		t.Errorf("add --force: %s", r)
+	}
+	s.addAliceForce()
+
+	// --expiry-window: negative is refused, longer than the sessions warned.
+	if r := s.run(nil, "--expiry-window", "-1m", "export", "prod"); r.code == 0 || !strings.Contains(r.stderr, "negative") {
+		t.Errorf("negative --expiry-window: %s", r)
+	}
+	if n := len(emu.Calls()); n != 0 {
+		t.Errorf("%d STS calls for a refused window", n)
+	}
+	if r := s.run(nil, "export", "--expiry-window", "3h", "prod"); r.code != 0 || !strings.Contains(r.stderr, "warning") ||
+		!strings.Contains(r.stderr, `"admin"`) || !strings.Contains(r.stderr, "config:5") {
+		t.Errorf("--expiry-window longer than admin's 2h sessions: %s", r)
+	}
+	// A bad --sts-timeout: one line, not the whole help.
+	if r := s.run(nil, "--sts-timeout", "10", "export", "prod"); r.code == 0 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "unit") {
+		t.Errorf("bad --sts-timeout: %s", r)
+	}
+	// --debug names the config file and the backend.
+	if r := s.ok("--debug", "list"); !strings.Contains(r.stderr, s.path("config")) || !strings.Contains(r.stderr, "backend=file") {
+		t.Errorf("--debug: %s", r)
+	}
+	// remove names the profiles left without a source.
+	if r := s.ok("remove", "--force", "alice"); !strings.Contains(r.stderr, "admin, audit, prod") {
+		t.Errorf("remove does not name the stranded profiles: %s", r)
+	}
+}
+
+// TestDemoPlainWhenPiped runs the README's first command with its output
+// captured: it must work and print no ANSI codes into a pipe or log.
+func TestDemoPlainWhenPiped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary again")
+	}
+	cmd := exec.Command("../scripts/demo")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/demo: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "\x1b") {
+		t.Errorf("scripts/demo printed ANSI codes into a pipe:\n%q", out)
+	}
+}

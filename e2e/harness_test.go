@@ -237,6 +237,15 @@ func (s *sandbox) addAlice() {
 	}
 }
 
+// addAliceForce stores alice's key again over whatever is stored.
+func (s *sandbox) addAliceForce() {
+	s.t.Helper()
+	r := s.run([]string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + aliceKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + aliceSecret}, "add", "--env", "--force", "alice")
+	if r.code != 0 {
+		s.t.Fatalf("add --force: %s", r)
+	}
+}
+
 // requireClients reports whether missing client tools must fail the test
 // (CI installs them) rather than skip it.
 func requireClients() bool { return os.Getenv("ALIROLE_REQUIRE_CLIENTS") != "" }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 
@@ -44,6 +45,10 @@ func guardPassphrase(get func(string) (string, error)) keyring.PromptFunc {
 // under a passphrase that does not open the items already there.
 type fileRing struct {
 	inner keyring.Keyring
+	// dir is the keychain directory. The library creates it on any use;
+	// until the first write, fileRing answers for it instead, so that
+	// looking (list, clear) leaves no directory behind.
+	dir string
 	// unlocker settles the passphrase (nil: the library asks as it likes).
 	unlocker *fileUnlocker
 
@@ -107,7 +112,19 @@ func (r *fileRing) judge(skip string) passState {
 	return r.state
 }
 
+// absent reports whether the keychain directory does not exist yet.
+func (r *fileRing) absent() bool {
+	if r.dir == "" {
+		return false
+	}
+	_, err := os.Stat(r.dir)
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 func (r *fileRing) get(key string) (item keyring.Item, err error) {
+	if r.absent() {
+		return keyring.Item{}, keyring.ErrKeyNotFound
+	}
 	// The JWE decoder is fed whatever bytes are in the file; a malformed
 	// file must come back as a corrupt item, not crash alirole.
 	defer func() {
@@ -137,6 +154,9 @@ func classifyFileError(err error) error {
 }
 
 func (r *fileRing) GetMetadata(key string) (keyring.Metadata, error) {
+	if r.absent() {
+		return keyring.Metadata{}, keyring.ErrKeyNotFound
+	}
 	return r.inner.GetMetadata(key)
 }
 
@@ -155,6 +175,9 @@ func (r *fileRing) Set(item keyring.Item) error {
 func (r *fileRing) Remove(key string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.absent() {
+		return keyring.ErrKeyNotFound
+	}
 	err := r.inner.Remove(key)
 	if errors.Is(err, fs.ErrNotExist) {
 		return keyring.ErrKeyNotFound
@@ -165,6 +188,9 @@ func (r *fileRing) Remove(key string) error {
 func (r *fileRing) Keys() ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.absent() {
+		return nil, nil
+	}
 	return r.inner.Keys()
 }
 

@@ -47,7 +47,7 @@ func (e Env) exec(c *cli.Context) error {
 		// Both exec and eval "$(alirole export P)" set ALIROLE_PROFILE;
 		// after the latter there is no shell to exit.
 		return fmt.Errorf("ALIROLE_PROFILE=%s is set: this shell is inside 'alirole exec %s' (exit it) or ran eval \"$(alirole export %s)\" "+
-			"(undo that with: eval \"$(alirole export --unset)\"); or pass --force-nested to run inside it anyway", outer, outer, outer)
+			"(undo that with: eval \"$(alirole export --unset)\"); or unset ALIROLE_PROFILE, or pass --force-nested to run inside it anyway", outer, outer, outer)
 	}
 	argv := c.Args().Slice()[1:]
 	if len(argv) > 0 && argv[0] == "--" {

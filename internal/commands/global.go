@@ -66,6 +66,7 @@ func (e Env) configPath(c *cli.Context) string {
 
 // loadConfig reads the profile file and prints its warnings.
 func (e Env) loadConfig(c *cli.Context) (*config.Config, error) {
+	e.logger(c).Debug("config file", "path", e.configPath(c))
 	cfg, err := config.Load(e.configPath(c))
 	if err != nil {
 		return nil, err
@@ -105,6 +106,7 @@ func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.logger(c).Debug("keychain", "backend", keychain.BackendName(ring), "session_cache", cache)
 	if cache == keychain.SessionCacheKeyring {
 		store := keychain.New(ring)
 		// Sessions cached in the kernel keyring at other times go too when
@@ -143,6 +145,9 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 	}
 	// credentials-go bounds a whole request by connect + read timeout.
 	timeout := c.Duration("sts-timeout")
+	if timeout <= 0 {
+		return nil, fmt.Errorf("--sts-timeout (ALIROLE_STS_TIMEOUT) must be positive, got %s", timeout)
+	}
 	connect := min(5*time.Second, timeout/2)
 	return resolve.New(resolve.Options{
 		Config:         s.cfg,
@@ -168,12 +173,48 @@ func (e Env) resolveProfile(c *cli.Context, name string) (*session, *resolve.Res
 	if err != nil {
 		return nil, nil, resolve.Result{}, err
 	}
+	if err := e.checkExpiryWindow(s.cfg, name, c.Duration("expiry-window")); err != nil {
+		return nil, nil, resolve.Result{}, err
+	}
 	r, err := s.resolver(c)
 	if err != nil {
 		return nil, nil, resolve.Result{}, err
 	}
 	res, err := r.Resolve(c.Context, name)
 	return s, r, res, err
+}
+
+// stsDefaultDuration is the session length STS gives when none is asked.
+const stsDefaultDuration = time.Hour
+
+// checkExpiryWindow refuses a negative window and warns about one that no
+// cached session of name's chain can outlast: every run would fetch new
+// sessions without a word (a warning, not an error: forcing fresh
+// sessions that way is legitimate, only doing it unknowingly is not).
+func (e Env) checkExpiryWindow(cfg *config.Config, name string, window time.Duration) error {
+	if window < 0 {
+		return fmt.Errorf("--expiry-window (ALIROLE_EXPIRY_WINDOW) must not be negative, got %s", window)
+	}
+	chain, err := cfg.Chain(name)
+	if err != nil {
+		return nil // Resolve reports it
+	}
+	for _, p := range chain {
+		if p.RamRoleArn == "" {
+			continue
+		}
+		d := p.Duration
+		if d == 0 {
+			d = stsDefaultDuration
+		}
+		if window >= d {
+			fmt.Fprintf(e.Stderr, "alirole: warning: --expiry-window (ALIROLE_EXPIRY_WINDOW) %s is not shorter than the %s sessions of profile %q (%s:%d): "+
+				"its cached sessions are never reused; use a window well under %s (default %s)\n",
+				window, d, p.Name, p.File, p.Line, d, resolve.DefaultExpiryWindow)
+			return nil
+		}
+	}
+	return nil
 }
 
 // region is the --region flag, else the profile's region.

@@ -23,6 +23,8 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 		Complete(app, env, args)
 		return 0
 	}
+	onUsageError(app.Commands)
+	app.OnUsageError = usageError
 	args = ReorderArgs(app, args)
 	err := unknownCommand(app, args)
 	if err == nil {
@@ -45,6 +47,37 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	}
 	fmt.Fprintln(env.Stderr, "alirole: "+err.Error())
 	return 1
+}
+
+// usageError reports a bad flag or value in one line, pointing at --help,
+// instead of urfave/cli's "Incorrect Usage" followed by the whole help.
+func usageError(c *cli.Context, err error, _ bool) error {
+	where := "alirole"
+	flags := c.App.Flags
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		where = "alirole " + c.Command.FullName()
+		if c.Command.HelpName != "" {
+			where = c.Command.HelpName
+		}
+		flags = append(append([]cli.Flag{}, c.Command.Flags...), flags...)
+	}
+	msg := err.Error()
+	for _, f := range flags {
+		if _, ok := f.(*cli.DurationFlag); ok && strings.Contains(msg, "flag -"+f.Names()[0]+":") {
+			msg += " (a duration needs a unit, such as 30s, 5m or 1h)"
+			break
+		}
+	}
+	return fmt.Errorf("%s (see '%s --help')", msg, where)
+}
+
+func onUsageError(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = usageError
+		}
+		onUsageError(c.Subcommands)
+	}
 }
 
 // unknownCommand refuses a command name that does not exist, suggesting the
