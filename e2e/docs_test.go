@@ -419,3 +419,89 @@ func TestCompletionInShells(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsNameEveryVariable: every ALIROLE_* variable the code reads or
+// sets (outside tests and bench/) is in the man page and the reference.
+func TestDocsNameEveryVariable(t *testing.T) {
+	man, err1 := os.ReadFile("../docs/alirole.1")
+	md, err2 := os.ReadFile("../docs/commands.md")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	re := regexp.MustCompile(`"(ALIROLE_[A-Z_]+)"`)
+	seen := map[string]bool{}
+	filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "e2e" || d.Name() == "bench" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			seen[m[1]] = true
+			if !strings.Contains(string(man), "\n\\fB"+strings.ReplaceAll(m[1], "-", `\-`)+"\\fR\n") || !strings.Contains(string(md), "**"+m[1]+"**") {
+				t.Errorf("%s (used in %s) is not described in docs/ (ENVIRONMENT): add it to internal/gendocs and run scripts/gen-docs", m[1], path)
+			}
+		}
+		return nil
+	})
+	if len(seen) < 10 {
+		t.Errorf("found only %d variables: the scan is broken", len(seen))
+	}
+}
+
+// TestReadmeNamesWhatProgramsSee: the README's "What programs see" list is
+// exactly what exec sets (it once claimed an ALIBABACLOUD_REGION).
+func TestReadmeNamesWhatProgramsSee(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "### What programs see")
+	end := strings.Index(text[start+1:], "\n## ")
+	if start < 0 || end < 0 {
+		t.Fatal("README has no \"What programs see\" section")
+	}
+	section := text[start : start+1+end]
+	claimed := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]*[A-Z0-9])(=[^`]*)?`").FindAllStringSubmatch(section, -1) {
+		claimed[m[1]] = true
+	}
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	inherited := map[string]bool{}
+	for _, kv := range s.env {
+		name, _, _ := strings.Cut(kv, "=")
+		inherited[name] = true
+	}
+	set := map[string]bool{}
+	for _, line := range strings.Split(s.ok("exec", "prod", "--", "env").stdout, "\n") {
+		name, _, _ := strings.Cut(line, "=")
+		if inherited[name] {
+			continue // the sandbox's own, passed through
+		}
+		if strings.HasPrefix(name, "ALIBABA") || strings.HasPrefix(name, "ALICLOUD") || strings.HasPrefix(name, "ALIROLE") {
+			set[name] = true
+		}
+	}
+	for n := range claimed {
+		if !set[n] {
+			t.Errorf("README says exec sets %s; it does not", n)
+		}
+	}
+	for n := range set {
+		if !claimed[n] {
+			t.Errorf("exec sets %s; README's \"What programs see\" does not say so", n)
+		}
+	}
+}
