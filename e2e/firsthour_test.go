@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -308,5 +309,46 @@ func TestDemoPlainWhenPiped(t *testing.T) {
 	}
 	if strings.Contains(string(out), "\x1b") {
 		t.Errorf("scripts/demo printed ANSI codes into a pipe:\n%q", out)
+	}
+}
+
+// TestLockFilesDoNotPileUp: the lock directory keeps no file per hop once
+// the runs are over, also under parallel cold runs (which must still share
+// one STS call per hop).
+func TestLockFilesDoNotPileUp(t *testing.T) {
+	emu, ca := newEmulator(t)
+	s := newSandbox(t, emu, ca)
+	s.writeConfig(chainConfig)
+	s.addAlice()
+	lockDir := s.path("run/alirole")
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			r, err := s.start(nil, time.Minute, "export", "--format", "external", "audit")
+			if err == nil && r.code != 0 {
+				err = fmt.Errorf("%s", r)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counts(emu); got != [3]int{1, 1, 1} {
+		t.Errorf("parallel cold runs: AssumeRole calls = %v, want one per hop", got)
+	}
+	entries, err := os.ReadDir(lockDir)
+	if err != nil {
+		t.Fatalf("lock directory: %v", err)
+	}
+	if len(entries) != 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("lock files left behind: %v", names)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // DefaultLockDir is where lock files live: the per-user runtime dir when
@@ -36,18 +34,14 @@ func (r *Resolver) lockHop(ctx context.Context, key string) (unlock func(), err 
 	}
 	sum := sha256.Sum256([]byte(key))
 	path := filepath.Join(r.o.LockDir, hex.EncodeToString(sum[:12])+".lock")
-	fl := flock.New(path, flock.SetPermissions(0o600))
 	ctx, cancel := context.WithTimeout(ctx, r.o.LockTimeout)
 	defer cancel()
-	ok, err := fl.TryLockContext(ctx, 15*time.Millisecond)
-	if err == nil && !ok {
-		err = errors.New("not acquired")
-	}
+	unlock, err = lockFile(ctx, path, 15*time.Millisecond)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("timed out after %s waiting for another alirole process to finish resolving (lock %s)", r.o.LockTimeout, path)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return func() { _ = fl.Unlock() }, nil
+	return unlock, nil
 }
