@@ -290,6 +290,12 @@ func TestSmallFirstHourThings(t *testing.T) {
 	if r := s.ok("--debug", "list"); !strings.Contains(r.stderr, s.path("config")) || !strings.Contains(r.stderr, "backend=file") {
 		t.Errorf("--debug: %s", r)
 	}
+	// The confirmation leaves a space before the answer.
+	p = s.startPTY(nil, "remove", "alice")
+	p.answer(`Delete the AccessKey stored for profile "alice"? [y/N] `, "n\r")
+	if code, shown := p.wait(); code == 0 || !strings.Contains(shown, "[y/N] n") {
+		t.Errorf("remove answered n: exit %d\n%s", code, shown)
+	}
 	// remove names the profiles left without a source.
 	if r := s.ok("remove", "--force", "alice"); !strings.Contains(r.stderr, "admin, audit, prod") {
 		t.Errorf("remove does not name the stranded profiles: %s", r)
