@@ -151,7 +151,8 @@ func IsCompletion(args []string) bool {
 	if n < 2 || args[n-1] != completionFlag {
 		return false
 	}
-	for _, a := range args[1 : n-2] {
+	// args[n-2] is the word being completed, when there is one.
+	for _, a := range args[1:max(1, n-2)] {
 		if a == "--" {
 			return false
 		}
