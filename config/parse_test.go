@@ -129,10 +129,13 @@ func TestValidationErrors(t *testing.T) {
 		{"empty key", "[profile a]\n= x\n", 2, "a", "", "missing key name"},
 		{"empty value", "[profile a]\nregion_id =\n", 2, "a", "region_id", "empty value"},
 		{"role arn shape", "[profile a]\nram_role_arn = arn:aws:iam::1:role/x\n", 2, "a", "ram_role_arn", `expected acs:ram::<account-id>:role/<role-name>, got "arn:aws:iam::1:role/x"`},
-		{"role arn short account", "[profile a]\nram_role_arn = acs:ram::1234:role/x\n", 2, "a", "ram_role_arn", "expected acs:ram::<account-id>:role/<role-name>"},
-		{"role arn long name", "[profile a]\nram_role_arn = acs:ram::12345:role/" + strings.Repeat("r", 65) + "\n", 2, "a", "ram_role_arn", "expected acs:ram::"},
-		{"role arn bad char", "[profile a]\nram_role_arn = acs:ram::12345:role/a b\n", 2, "a", "ram_role_arn", "expected acs:ram::"},
-		{"oidc provider shape", "[profile a]\ncredential_source = oidc\noidc_provider_arn = acs:ram::12345:role/x\noidc_token_file = /t\nram_role_arn = " + arn + "\n", 3, "a", "oidc_provider_arn", "expected acs:ram::<account-id>:oidc-provider/<provider-name>"},
+		{"role arn short account", "[profile a]\nram_role_arn = acs:ram::1234:role/x\n", 2, "a", "ram_role_arn", `account id "1234" in "acs:ram::1234:role/x" is not an Alibaba Cloud account id (12-16 digits`},
+		{"role arn 5-digit account", "[profile a]\n\nram_role_arn = acs:ram::12345:role/admin\n", 3, "a", "ram_role_arn", `account id "12345"`},
+		{"role arn 17-digit account", "[profile a]\nram_role_arn = acs:ram::12345678901234567:role/admin\n", 2, "a", "ram_role_arn", "12-16 digits"},
+		{"oidc provider short account", "[profile a]\ncredential_source = oidc\noidc_provider_arn = acs:ram::99:oidc-provider/p\noidc_token_file = t\nram_role_arn = acs:ram::123456789012:role/r\n", 3, "a", "oidc_provider_arn", `account id "99"`},
+		{"role arn long name", "[profile a]\nram_role_arn = acs:ram::123456789012:role/" + strings.Repeat("r", 65) + "\n", 2, "a", "ram_role_arn", "expected acs:ram::"},
+		{"role arn bad char", "[profile a]\nram_role_arn = acs:ram::123456789012:role/a b\n", 2, "a", "ram_role_arn", "expected acs:ram::"},
+		{"oidc provider shape", "[profile a]\ncredential_source = oidc\noidc_provider_arn = acs:ram::123456789012:role/x\noidc_token_file = /t\nram_role_arn = " + arn + "\n", 3, "a", "oidc_provider_arn", "expected acs:ram::<account-id>:oidc-provider/<provider-name>"},
 		{"session name short", "[profile a]\nram_role_arn = " + arn + "\nram_session_name = x\n", 3, "a", "ram_session_name", "2-64 characters"},
 		{"session name long", "[profile a]\nram_role_arn = " + arn + "\nram_session_name = " + strings.Repeat("s", 65) + "\n", 3, "a", "ram_session_name", "2-64 characters"},
 		{"session name char", "[profile a]\nram_role_arn = " + arn + "\nram_session_name = a:b\n", 3, "a", "ram_session_name", `got "a:b"`},
@@ -166,8 +169,8 @@ func TestValidationErrors(t *testing.T) {
 		{"foreign key oidc", "[profile a]\ncredential_source = external\nprocess_command = x\noidc_token_file = /t\n", 4, "a", "oidc_token_file", "only applies to credential_source = oidc"},
 		{"foreign key on keychain", "[profile a]\necs_ram_role_name = r\n", 2, "a", "ecs_ram_role_name", "only applies to credential_source = ecs_ram_role"},
 		{"foreign key with source", "[profile b]\n[profile a]\nsource_profile = b\ncli_profile = x\n", 4, "a", "cli_profile", "only applies to credential_source = aliyun_cli_profile"},
-		{"oidc missing token", "[profile a]\n\ncredential_source = oidc\noidc_provider_arn = acs:ram::12345:oidc-provider/p\nram_role_arn = " + arn + "\n", 3, "a", "oidc_token_file", "missing; required with credential_source = oidc"},
-		{"oidc missing role", "[profile a]\ncredential_source = oidc\noidc_provider_arn = acs:ram::12345:oidc-provider/p\noidc_token_file = t\n", 2, "a", "ram_role_arn", "missing; required with credential_source = oidc"},
+		{"oidc missing token", "[profile a]\n\ncredential_source = oidc\noidc_provider_arn = acs:ram::123456789012:oidc-provider/p\nram_role_arn = " + arn + "\n", 3, "a", "oidc_token_file", "missing; required with credential_source = oidc"},
+		{"oidc missing role", "[profile a]\ncredential_source = oidc\noidc_provider_arn = acs:ram::123456789012:oidc-provider/p\noidc_token_file = t\n", 2, "a", "ram_role_arn", "missing; required with credential_source = oidc"},
 		{"uri missing", "[profile a]\ncredential_source = credentials_uri\n", 2, "a", "credentials_uri", "missing"},
 		{"uri scheme", "[profile a]\ncredential_source = credentials_uri\ncredentials_uri = ftp://h/x\n", 3, "a", "credentials_uri", "http:// or https:// URL"},
 		{"external missing", "[profile a]\ncredential_source = external\n", 2, "a", "process_command", "required with credential_source = external"},
@@ -323,11 +326,11 @@ region_id = cn-hangzhou
 
 [profile mid]
 source_profile = root
-ram_role_arn = acs:ram::11111:role/mid
+ram_role_arn = acs:ram::111111111111:role/mid
 
 [profile leaf]
 source_profile = mid
-ram_role_arn = acs:ram::22222:role/leaf
+ram_role_arn = acs:ram::222222222222:role/leaf
 
 [profile regional]
 source_profile = leaf
@@ -575,5 +578,39 @@ func TestEditDistance(t *testing.T) {
 		if got := editDistance(tt.a, tt.b); got != tt.d {
 			t.Errorf("editDistance(%q,%q)=%d want %d", tt.a, tt.b, got, tt.d)
 		}
+	}
+}
+
+// Inline comments after a blank are cut off; quoted markers and markers
+// without a blank before them stay part of the value.
+func TestInlineComments(t *testing.T) {
+	src := "[profile me]\n" +
+		"region_id = cn-hangzhou              # AccessKey stored with `alirole add me`\n" +
+		"[profile admin] ; the admin hop\n" +
+		"source_profile = me\t; tab before the marker\n" +
+		"ram_role_arn   = acs:ram::1234567890123456:role/admin\n" +
+		"duration       = 2h                  # or expired_seconds = 7200\n" +
+		"[profile uri]\n" +
+		"credential_source = credentials_uri\n" +
+		"credentials_uri = http://127.0.0.1:8080/creds#frag;x   # the marker needs a blank before it\n" +
+		"[profile ext]\n" +
+		"credential_source = external\n" +
+		"process_command = sh -c \"get-creds ; echo '#'\" # only this is a comment\n"
+	cfg, err := parseString(t, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := cfg.Profile("me")
+	admin, _ := cfg.Profile("admin")
+	uri, _ := cfg.Profile("uri")
+	ext, _ := cfg.Profile("ext")
+	if me.RegionID != "cn-hangzhou" || admin.SourceProfile != "me" || admin.Duration != 2*time.Hour {
+		t.Errorf("me = %+v\nadmin = %+v", *me, *admin)
+	}
+	if uri.CredentialsURI != "http://127.0.0.1:8080/creds#frag;x" {
+		t.Errorf("credentials_uri = %q", uri.CredentialsURI)
+	}
+	if want := `sh -c "get-creds ; echo '#'"`; ext.ProcessCommand != want {
+		t.Errorf("process_command = %q, want %q", ext.ProcessCommand, want)
 	}
 }

@@ -11,8 +11,10 @@ import (
 // line numbers nor rejects duplicate keys and sections. The accepted syntax
 // is deliberately narrow:
 //   - a line whose first non-blank character is '#' or ';' is a comment;
-//     there are no inline comments, since values such as URLs, commands and
-//     JSON policies may contain those characters;
+//   - a '#' or ';' after a blank starts an inline comment, as INI users and
+//     the aliyun CLI docs write them ("region_id = cn-hangzhou  # home"),
+//     unless it is inside single or double quotes: URLs ("…/x#frag"),
+//     commands (sh -c "a ; b") and JSON policies keep theirs;
 //   - "[default]" or "[profile NAME]" opens a section (a trailing comment
 //     after the ']' is allowed);
 //   - "key = value", split at the first '='; blanks around both are dropped;
@@ -111,7 +113,7 @@ func scan(file string, data []byte) scanResult {
 			continue
 		}
 		key := strings.TrimSpace(line[:eq])
-		value := strings.TrimSpace(line[eq+1:])
+		value := strings.TrimSpace(stripInlineComment(line[eq+1:]))
 		if skipping {
 			continue
 		}
@@ -209,4 +211,25 @@ func sectionHeaderName(name string) string {
 		return "default"
 	}
 	return "profile " + name
+}
+
+// stripInlineComment cuts value at the first '#' or ';' that follows a blank
+// and is not inside quotes. Quotes stay part of the value: the reader has no
+// quoting of its own, they only protect a marker from being a comment.
+func stripInlineComment(value string) string {
+	var quote byte
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case (c == '#' || c == ';') && i > 0 && (value[i-1] == ' ' || value[i-1] == '\t'):
+			return value[:i]
+		}
+	}
+	return value
 }

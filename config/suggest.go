@@ -52,6 +52,12 @@ func maxSuggestDistance(word string) int {
 	}
 }
 
+// Suggest returns up to limit candidates close to word, closest first (for
+// names outside the config file, such as command names).
+func Suggest(word string, candidates []string, limit int) []string {
+	return suggest(word, candidates, limit)
+}
+
 // suggest returns up to limit candidates close to word, closest first.
 // Matching ignores case so "Region_ID" suggests "region_id".
 func suggest(word string, candidates []string, limit int) []string {

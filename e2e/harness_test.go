@@ -242,3 +242,12 @@ func (s *sandbox) addAlice() {
 		s.t.Fatalf("add: %s", r)
 	}
 }
+
+// addAliceForce stores alice's key again over whatever is stored.
+func (s *sandbox) addAliceForce() {
+	s.t.Helper()
+	r := s.run([]string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + aliceKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + aliceSecret}, "add", "--env", "--force", "alice")
+	if r.code != 0 {
+		s.t.Fatalf("add --force: %s", r)
+	}
+}

@@ -6,6 +6,7 @@ package exec
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"runtime"
 )
 
@@ -30,6 +31,18 @@ type Spec struct {
 
 // ErrNotFound is wrapped by LookPath when no executable matches.
 var ErrNotFound = errors.New("command not found")
+
+// StartFailureCode is the exit status a shell gives when a program cannot
+// be started (POSIX 2.8.2): 127 when it is not found, 126 when it is found
+// but cannot be executed (no permission, not an executable, a directory).
+// Wrappers report the same so scripts can tell "no such command" apart
+// from the command failing.
+func StartFailureCode(err error) int {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNoPath) {
+		return 127
+	}
+	return 126
+}
 
 // errNoPath rejects a Spec without a program.
 var errNoPath = errors.New("no program to run")

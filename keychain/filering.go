@@ -81,9 +81,14 @@ const stagingName = ".~alirole-staging"
 // item (see package atomicfile).
 type fileRing struct {
 	inner keyring.Keyring
-	// dir is the file keychain directory; pw its (memoised) passphrase.
+	// dir is the file keychain directory. The library creates it on any
+	// use; until the first write, fileRing answers for it instead, so that
+	// looking (list, clear) leaves no directory behind. pw is its
+	// (memoised) passphrase.
 	dir string
 	pw  keyring.PromptFunc
+	// unlocker settles the passphrase (nil: the library asks as it likes).
+	unlocker *fileUnlocker
 	// staging is the library's file keyring over the staging directory,
 	// opened at the first Set.
 	staging keyring.Keyring
@@ -148,7 +153,19 @@ func (r *fileRing) judge(skip string) passState {
 	return r.state
 }
 
+// absent reports whether the keychain directory does not exist yet.
+func (r *fileRing) absent() bool {
+	if r.dir == "" {
+		return false
+	}
+	_, err := os.Stat(r.dir)
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 func (r *fileRing) get(key string) (item keyring.Item, err error) {
+	if r.absent() {
+		return keyring.Item{}, keyring.ErrKeyNotFound
+	}
 	// The JWE decoder is fed whatever bytes are in the file; a malformed
 	// file must come back as a corrupt item, not crash alirole.
 	defer func() {
@@ -178,6 +195,9 @@ func classifyFileError(err error) error {
 }
 
 func (r *fileRing) GetMetadata(key string) (keyring.Metadata, error) {
+	if r.absent() {
+		return keyring.Metadata{}, keyring.ErrKeyNotFound
+	}
 	return r.inner.GetMetadata(key)
 }
 
@@ -246,6 +266,9 @@ func (r *fileRing) setAtomic(item keyring.Item) error {
 func (r *fileRing) Remove(key string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.absent() {
+		return keyring.ErrKeyNotFound
+	}
 	err := r.inner.Remove(key)
 	if errors.Is(err, fs.ErrNotExist) {
 		return keyring.ErrKeyNotFound
@@ -261,6 +284,9 @@ func (r *fileRing) Remove(key string) error {
 func (r *fileRing) Keys() ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.absent() {
+		return nil, nil
+	}
 	return r.keys()
 }
 
@@ -276,4 +302,16 @@ func (r *fileRing) keys() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Unlock asks for the passphrase now (confirming a new one, checking an
+// existing one), so that a command can ask for it before other questions.
+func (r *fileRing) Unlock() error {
+	if r.unlocker == nil {
+		return nil
+	}
+	if _, err := r.unlocker.passphrase(""); err != nil {
+		return &passphraseError{err}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ package keychain
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,6 +128,24 @@ func Open(o Options) (keyring.Keyring, error) {
 	return nil, fmt.Errorf("unknown keychain backend %q (valid: %s)", o.Backend, strings.Join(BackendNames(), ", "))
 }
 
+// BackendName names the backend ring was opened on, for --debug output.
+func BackendName(ring keyring.Keyring) string {
+	switch ring.(type) {
+	case *fileRing:
+		return "file"
+	case secretServiceRing:
+		return "secret-service"
+	}
+	// The library's own types are unexported: go by their names.
+	t := strings.ToLower(fmt.Sprintf("%T", ring))
+	for _, m := range [][2]string{{"pass", "pass"}, {"keyctl", "keyctl"}, {"kwallet", "kwallet"}, {"windows", "wincred"}, {"keychain", "keychain"}} {
+		if strings.Contains(t, m[0]) {
+			return m[1]
+		}
+	}
+	return t
+}
+
 func (o Options) withDefaults() Options {
 	if o.KeyringName == "" {
 		o.KeyringName = DefaultKeyringName
@@ -229,8 +248,9 @@ func openBackend(b backend, o Options) (keyring.Keyring, error) {
 		if err := prepareFileDir(o.FileDir); err != nil {
 			return nil, err
 		}
-		pw := memoPassphrase(guardPassphrase(o.Passphrase))
-		file = &fileRing{dir: o.FileDir, pw: pw}
+		unlocker := &fileUnlocker{dir: o.FileDir, get: o.Passphrase}
+		pw := memoPassphrase(guardPassphrase(unlocker.passphrase))
+		file = &fileRing{dir: o.FileDir, pw: pw, unlocker: unlocker}
 		cfg.FileDir = o.FileDir
 		cfg.FilePasswordFunc = pw
 	}
@@ -355,10 +375,15 @@ func checkPass(o Options) error {
 // tightens an existing one: the library creates missing directories 0700
 // and new files 0600, but leaves existing ones as they are.
 func prepareFileDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create file keychain directory: %w", err)
-	}
 	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Created (0700) by the first write; see fileRing.dir. Its parent
+		// must be a directory, or that write would fail late.
+		if pst, perr := os.Stat(filepath.Dir(dir)); perr == nil && !pst.IsDir() {
+			return reason("%s is not a directory", filepath.Dir(dir))
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("file keychain directory: %w", err)
 	}

@@ -80,6 +80,16 @@ func New(ring keyring.Keyring) *Store {
 	return &Store{ring: ring, sessions: ring, gen: &memGenerations{}}
 }
 
+// Unlock makes a keychain that needs a passphrase (the file backend) ask
+// for it now; other keychains do nothing. add calls it before prompting for
+// the AccessKey, so that a passphrase mistake does not lose the typing.
+func (s *Store) Unlock() error {
+	if u, ok := s.ring.(interface{ Unlock() error }); ok {
+		return u.Unlock()
+	}
+	return nil
+}
+
 // NewSplit returns a Store that keeps access keys in ring and sessions in
 // sessions (the kernel keyring session cache, see OpenSessionCache).
 // ClearSessions clears both, so that sessions cached before the split

@@ -21,8 +21,12 @@ func Add(e Env) *cli.Command {
 		Description: "Prompts for the AccessKey ID and secret on the terminal (the secret is not echoed),\n" +
 			"or takes them from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET with --env.\n" +
 			"Adds a [profile PROFILE] section to the config file when there is none. Replacing a stored\n" +
-			"key clears the cached sessions that were made with the old one.",
-		Flags:        []cli.Flag{&cli.BoolFlag{Name: "env", Usage: "read the key from ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"}},
+			"key asks first on the terminal (--force: without asking) and clears the cached sessions that\n" +
+			"were made with the old one.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "env", Usage: "read the key from ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace a stored key without asking"},
+		},
 		BashComplete: e.completeProfiles,
 		Action:       e.add,
 	}
@@ -39,11 +43,18 @@ func (e Env) add(c *cli.Context) error {
 		}
 		return fmt.Errorf("profile %q uses credential_source = %s, not a stored AccessKey", name, p.CredentialSource)
 	}
-	ak, err := e.readAccessKey(c)
+	store, err := e.openStore(c)
 	if err != nil {
 		return err
 	}
-	store, err := e.openStore(c)
+	// The passphrase first: a mistake there must not throw away a typed key.
+	if err := store.Unlock(); err != nil {
+		return err
+	}
+	if err := e.confirmReplace(c, store, name); err != nil {
+		return err
+	}
+	ak, err := e.readAccessKey(c)
 	if err != nil {
 		return err
 	}
@@ -65,6 +76,32 @@ func (e Env) add(c *cli.Context) error {
 	}
 	if cleared > 0 {
 		fmt.Fprintf(e.Stderr, "Cleared %d cached session(s) made with the previous key.\n", cleared)
+	}
+	return nil
+}
+
+// confirmReplace asks before a stored key is overwritten: the old one may
+// be the only copy. Without a terminal only --force replaces it.
+func (e Env) confirmReplace(c *cli.Context, store *keychain.Store, name string) error {
+	if c.Bool("force") {
+		return nil
+	}
+	old, err := store.AccessKey(name)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	answer, err := prompt.Line(e.TTY, fmt.Sprintf("Profile %q already has AccessKey %s stored. Replace it? [y/N] ", name, old.ID))
+	if err != nil {
+		if errors.Is(err, prompt.ErrNoTerminal) {
+			return fmt.Errorf("profile %q already has AccessKey %s stored: pass --force to replace it", name, old.ID)
+		}
+		return err
+	}
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return errors.New("not replaced")
 	}
 	return nil
 }

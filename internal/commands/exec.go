@@ -47,6 +47,7 @@ func Exec(e Env) *cli.Command {
 			&cli.BoolFlag{Name: "force-nested", Usage: "allow running inside another alirole exec"},
 			&cli.DurationFlag{Name: "min-session", Value: 10 * time.Minute, EnvVars: []string{"ALIROLE_MIN_SESSION"},
 				Usage: "refresh, then warn, when the session ends sooner than this (programs that read credentials once, like Terraform, fail after it); 0 disables"},
+			longTermWarningFlag(),
 		}, cacheFlags()...),
 		BashComplete: e.completeProfiles,
 		Action:       e.exec,
@@ -59,7 +60,10 @@ func (e Env) exec(c *cli.Context) error {
 		return err
 	}
 	if outer := e.Getenv("ALIROLE_PROFILE"); outer != "" && !c.Bool("force-nested") {
-		return fmt.Errorf("already inside 'alirole exec %s' (ALIROLE_PROFILE is set): exit that shell, unset ALIROLE_PROFILE, or pass --force-nested", outer)
+		// Both exec and eval "$(alirole export P)" set ALIROLE_PROFILE;
+		// after the latter there is no shell to exit.
+		return fmt.Errorf("ALIROLE_PROFILE=%s is set: this shell is inside 'alirole exec %s' (exit it) or ran eval \"$(alirole export %s)\" "+
+			"(undo that with: eval \"$(alirole export --unset)\"); or unset ALIROLE_PROFILE, or pass --force-nested to run inside it anyway", outer, outer, outer)
 	}
 	argv := c.Args().Slice()[1:]
 	if len(argv) > 0 && argv[0] == "--" {
@@ -83,6 +87,7 @@ func (e Env) exec(c *cli.Context) error {
 		}
 		return e.execWithServer(c, s, r, name, opts, argv)
 	}
+	e.warnLongTerm(c, s, name, res)
 	vars := shellenv.Vars(res.Credentials, opts)
 	if aliyunCLIChild(argv) {
 		return e.execAliyunCLI(c, s, name, opts.Region, aliyuncli.ExecProfile{STS: res.Credentials.IsSTS()}, vars, argv)
@@ -90,7 +95,7 @@ func (e Env) exec(c *cli.Context) error {
 	env := shellenv.Merge(e.Environ(), vars)
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
-		return err
+		return startFailure(err)
 	}
 	s.log.Debug("starting command", "path", path)
 	spec := exec.Spec{Path: path, Args: argv, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr}
@@ -106,7 +111,27 @@ func (e Env) exec(c *cli.Context) error {
 		// Descriptor 1 is the real stdout again (main's stdout guard).
 		spec.Stdout = os.Stdout
 	}
-	return exec.Replace(spec)
+	return startFailure(exec.Replace(spec))
+}
+
+// exitError is an error with the exit status it must give (cli.ExitCoder),
+// which keeps the error itself for errors.Is.
+type exitError struct {
+	err  error
+	code int
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) ExitCode() int { return e.code }
+
+// startFailure gives a program that cannot be started the status a shell
+// would: 127 not found, 126 not executable.
+func startFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{err: err, code: exec.StartFailureCode(err)}
 }
 
 // ensureMinSession gets fresh sessions when the resolved one ends within
@@ -198,7 +223,7 @@ func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, nam
 	env := shellenv.Merge(e.Environ(), vars)
 	path, err := exec.LookPath(argv[0], env)
 	if err != nil {
-		return err
+		return startFailure(err)
 	}
 	s.log.Debug("starting command with credentials server", "path", path)
 	return runChild(c, exec.Spec{Path: path, Args: argv, Env: env, Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr})
@@ -208,10 +233,33 @@ func (e Env) execWithServer(c *cli.Context, s *session, r *resolve.Resolver, nam
 func runChild(c *cli.Context, spec exec.Spec) error {
 	code, err := exec.Run(c.Context, spec)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", spec.Args[0], err)
+		return &exitError{err: fmt.Errorf("run %s: %w", spec.Args[0], err), code: code}
 	}
 	if code != 0 {
 		return cli.Exit("", code)
 	}
 	return nil
+}
+
+// longTermWarningFlag silences warnLongTerm.
+func longTermWarningFlag() cli.Flag {
+	return &cli.BoolFlag{
+		Name:    "no-long-term-warning",
+		Usage:   "do not warn when a profile without a role hands out its long-term AccessKey (config: allow_long_term_key = true)",
+		EnvVars: []string{"ALIROLE_NO_LONG_TERM_WARNING"},
+	}
+}
+
+// warnLongTerm says, in one line on stderr, that the program gets a
+// long-term AccessKey rather than an STS session: the README promises
+// sessions, and a key that never expires is what alirole exists to avoid.
+func (e Env) warnLongTerm(c *cli.Context, s *session, name string, res resolve.Result) {
+	if res.Credentials.IsSTS() || c.Bool("no-long-term-warning") {
+		return
+	}
+	if p, err := s.cfg.Profile(name); err == nil && p.AllowLongTermKey {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "alirole: warning: profile %q assumes no role, so this hands out its long-term AccessKey, not an STS session "+
+		"(set ram_role_arn, or silence this with allow_long_term_key = true or --no-long-term-warning)\n", name)
 }

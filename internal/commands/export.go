@@ -20,6 +20,7 @@ func Export(e Env) *cli.Command {
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "env, fish, powershell, dotenv, json or external (default: detected from $SHELL)"},
 			&cli.BoolFlag{Name: "unset", Usage: "print the lines that unset the variables instead"},
 			&cli.StringFlag{Name: "region", Usage: "region for the region variables (default: the profile's region_id)"},
+			longTermWarningFlag(),
 		}, cacheFlags()...),
 		BashComplete: e.completeProfiles,
 		Action:       e.export,
@@ -41,10 +42,11 @@ func (e Env) export(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	_, _, res, err := e.resolveProfile(c, name)
+	s, _, res, err := e.resolveProfile(c, name)
 	if err != nil {
 		return err
 	}
+	e.warnLongTerm(c, s, name, res)
 	if format == shellenv.FormatExternal {
 		out, err := shellenv.External(res.Credentials)
 		if err != nil {

@@ -1,12 +1,10 @@
 package commands
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -69,6 +67,7 @@ func (e Env) configPath(c *cli.Context) string {
 
 // loadConfig reads the profile file and prints its warnings.
 func (e Env) loadConfig(c *cli.Context) (*config.Config, error) {
+	e.logger(c).Debug("config file", "path", e.configPath(c))
 	cfg, err := config.LoadWithOptions(e.configPath(c), config.Options{Home: e.Home})
 	if err != nil {
 		return nil, err
@@ -109,6 +108,7 @@ func (e Env) openStore(c *cli.Context) (*keychain.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.logger(c).Debug("keychain", "backend", keychain.BackendName(ring), "session_cache", cache)
 	// Every alirole process of the user shares the session generation, so
 	// no export in flight can cache a session after remove/add/rotate/clear.
 	lockDir, err := resolve.DefaultLockDir(e.Getenv)
@@ -158,6 +158,9 @@ func (s *session) resolver(c *cli.Context) (*resolve.Resolver, error) {
 	}
 	// credentials-go bounds a whole request by connect + read timeout.
 	timeout := c.Duration("sts-timeout")
+	if timeout <= 0 {
+		return nil, fmt.Errorf("--sts-timeout (ALIROLE_STS_TIMEOUT) must be positive, got %s", timeout)
+	}
 	connect := min(5*time.Second, timeout/2)
 	return resolve.New(resolve.Options{
 		Config:         s.cfg,
@@ -196,12 +199,48 @@ func (e Env) resolveProfile(c *cli.Context, name string) (*session, *resolve.Res
 	if err != nil {
 		return nil, nil, resolve.Result{}, err
 	}
+	if err := e.checkExpiryWindow(s.cfg, name, c.Duration("expiry-window")); err != nil {
+		return nil, nil, resolve.Result{}, err
+	}
 	r, err := s.resolver(c)
 	if err != nil {
 		return nil, nil, resolve.Result{}, err
 	}
 	res, err := r.Resolve(c.Context, name)
 	return s, r, res, err
+}
+
+// stsDefaultDuration is the session length STS gives when none is asked.
+const stsDefaultDuration = time.Hour
+
+// checkExpiryWindow refuses a negative window and warns about one that no
+// cached session of name's chain can outlast: every run would fetch new
+// sessions without a word (a warning, not an error: forcing fresh
+// sessions that way is legitimate, only doing it unknowingly is not).
+func (e Env) checkExpiryWindow(cfg *config.Config, name string, window time.Duration) error {
+	if window < 0 {
+		return fmt.Errorf("--expiry-window (ALIROLE_EXPIRY_WINDOW) must not be negative, got %s", window)
+	}
+	chain, err := cfg.Chain(name)
+	if err != nil {
+		return nil // Resolve reports it
+	}
+	for _, p := range chain {
+		if p.RamRoleArn == "" {
+			continue
+		}
+		d := p.Duration
+		if d == 0 {
+			d = stsDefaultDuration
+		}
+		if window >= d {
+			fmt.Fprintf(e.Stderr, "alirole: warning: --expiry-window (ALIROLE_EXPIRY_WINDOW) %s is not shorter than the %s sessions of profile %q (%s:%d): "+
+				"its cached sessions are never reused; use a window well under %s (default %s)\n",
+				window, d, p.Name, p.File, p.Line, d, resolve.DefaultExpiryWindow)
+			return nil
+		}
+	}
+	return nil
 }
 
 // region is the --region flag, else the profile's region.
@@ -245,30 +284,11 @@ func profileArg(c *cli.Context) (string, error) {
 	return c.Args().First(), nil
 }
 
-// completeProfiles prints profile names for shell completion, or the
-// command's flags when a flag is being typed.
+// completeProfiles is the commands' BashComplete hook. Run answers
+// completion requests itself (Complete) before urfave/cli sees them; this
+// only serves callers of App that bypass Run.
 func (e Env) completeProfiles(c *cli.Context) {
-	// The shell passes the word being completed before the completion flag.
-	if n := len(e.Args); n > 2 && strings.HasPrefix(e.Args[n-2], "-") && c.Command != nil {
-		cli.DefaultCompleteWithFlags(c.Command)(c)
-		return
-	}
-	if c.NArg() > 0 {
-		return
-	}
-	cfg, err := config.LoadWithOptions(e.configPath(c), config.Options{Home: e.Home})
-	if err != nil {
-		return
-	}
-	names := cfg.Names()
-	sort.Strings(names)
-	// Buffered: a write per name is a system call per profile on every
-	// press of Tab.
-	out := bufio.NewWriter(e.Stdout)
-	for _, n := range names {
-		fmt.Fprintln(out, n)
-	}
-	_ = out.Flush() // completion has nowhere to report a failed write
+	Complete(c.App, e, e.Args)
 }
 
 // timeLeft formats a remaining duration for humans.

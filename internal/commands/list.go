@@ -77,6 +77,13 @@ func (e Env) list(c *cli.Context) error {
 		}
 	}
 	sort.Strings(orphans)
+	if len(names) == 0 && len(orphans) == 0 {
+		// A bare table header tells a new user nothing.
+		fmt.Fprintf(e.Stderr, "No profiles yet (none in %s, no keys stored).\n"+
+			"Start with 'alirole add PROFILE': it stores an AccessKey in the keychain and adds [profile PROFILE] to that file;\n"+
+			"then add role profiles with source_profile and ram_role_arn (see the README's Configuration section).\n", cfg.Path)
+		return nil
+	}
 
 	now := e.Now()
 	// tabwriter writes every cell and every run of padding on its own:

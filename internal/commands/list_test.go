@@ -50,7 +50,7 @@ func TestListingWritesAreBuffered(t *testing.T) {
 	}{
 		{"list --profiles", []string{"list", "--profiles"}, "p299\n"},
 		{"list", []string{"list"}, "p299 "},
-		{"completion", []string{"export", "--generate-bash-completion"}, "p299\n"},
+		{"completion", []string{"export", "", "--generate-bash-completion"}, "p299\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

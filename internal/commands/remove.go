@@ -3,10 +3,12 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/prompt"
 	"github.com/alirole/alirole/keychain"
 )
@@ -63,5 +65,24 @@ func (e Env) remove(c *cli.Context) error {
 		fmt.Fprintf(e.Stderr, "Removed the AccessKey of profile %q.\n", name)
 	}
 	fmt.Fprintf(e.Stderr, "Cleared %d cached session(s).\n", cleared)
+	if has {
+		if stranded := dependents(cfg, name); len(stranded) > 0 {
+			fmt.Fprintf(e.Stderr, "These profiles start from %q and now have no credentials: %s (store a key again with 'alirole add %s').\n",
+				name, strings.Join(stranded, ", "), name)
+		}
+	}
 	return nil
+}
+
+// dependents lists, sorted, the profiles other than root whose chain
+// starts at root.
+func dependents(cfg *config.Config, root string) []string {
+	var out []string
+	for _, n := range cfg.Names() {
+		if chain, err := cfg.Chain(n); err == nil && n != root && chain[0].Name == root {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/prompt"
 	"github.com/alirole/alirole/internal/scrub"
 )
 
@@ -18,9 +20,24 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	app.Writer, app.ErrWriter = env.Stdout, env.Stderr
 	app.Reader = env.Stdin
 	app.ExitErrHandler = func(*cli.Context, error) {} // exit codes are ours to map
-	err := app.RunContext(ctx, ReorderArgs(app, args))
+	if IsCompletion(args) {
+		Complete(app, env, args)
+		return 0
+	}
+	onUsageError(app.Commands)
+	app.OnUsageError = usageError
+	args = ReorderArgs(app, args)
+	err := unknownCommand(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
+	}
+	if errors.Is(err, prompt.ErrInterrupted) {
+		// Ctrl-C at a prompt: the status of a process ended by SIGINT.
+		fmt.Fprintln(env.Stderr, "alirole: "+err.Error())
+		return 130
 	}
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
@@ -32,6 +49,68 @@ func Run(ctx context.Context, app *cli.App, args []string, env Env) int {
 	// Error texts quote servers, helpers and files: no terminal escapes.
 	fmt.Fprintln(env.Stderr, "alirole: "+scrub.Control(err.Error()))
 	return 1
+}
+
+// usageError reports a bad flag or value in one line, pointing at --help,
+// instead of urfave/cli's "Incorrect Usage" followed by the whole help.
+func usageError(c *cli.Context, err error, _ bool) error {
+	where := "alirole"
+	flags := c.App.Flags
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		where = "alirole " + c.Command.FullName()
+		if c.Command.HelpName != "" {
+			where = c.Command.HelpName
+		}
+		flags = append(append([]cli.Flag{}, c.Command.Flags...), flags...)
+	}
+	msg := err.Error()
+	for _, f := range flags {
+		if _, ok := f.(*cli.DurationFlag); ok && strings.Contains(msg, "flag -"+f.Names()[0]+":") {
+			msg += " (a duration needs a unit, such as 30s, 5m or 1h)"
+			break
+		}
+	}
+	return fmt.Errorf("%s (see '%s --help')", msg, where)
+}
+
+func onUsageError(cmds []*cli.Command) {
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = usageError
+		}
+		onUsageError(c.Subcommands)
+	}
+}
+
+// unknownCommand refuses a command name that does not exist, suggesting the
+// closest ones, rather than urfave/cli's "No help topic" with status 3.
+func unknownCommand(app *cli.App, args []string) error {
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		if takesValue(app.Flags, args[i]) {
+			i++
+		}
+		i++
+	}
+	if i >= len(args) || args[i] == "--" {
+		return nil
+	}
+	name := args[i]
+	var names []string
+	for _, c := range app.Commands {
+		names = append(names, c.Names()...)
+	}
+	names = append(names, "help", "h")
+	for _, n := range names {
+		if n == name {
+			return nil
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := config.Suggest(name, names, 3); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return errors.New(msg + " (see 'alirole --help')")
 }
 
 // ReorderArgs lets flags go anywhere before "--", as users expect:

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 	"time"
@@ -40,3 +41,24 @@ func TestTimeLeft(t *testing.T) {
 }
 
 func durationOf(ns int64) time.Duration { return time.Duration(ns) }
+
+// Completion requests of every length are answered without running a
+// command, and never panic ("alirole --generate-bash-completion" once did).
+func TestCompletionRequests(t *testing.T) {
+	for _, args := range [][]string{
+		{"alirole", "--generate-bash-completion"},
+		{"alirole", "", "--generate-bash-completion"},
+		{"alirole", "exec", "prod", "--", "--generate-bash-completion"},
+		{"alirole", "export", "--format", "", "--generate-bash-completion"},
+	} {
+		if !IsCompletion(args) {
+			t.Errorf("IsCompletion(%q) = false", args)
+		}
+		var out bytes.Buffer
+		e := Env{Stdout: &out, Getenv: func(string) string { return "" }, Home: t.TempDir()}
+		Complete(App(e, "test"), e, args)
+	}
+	if IsCompletion([]string{"alirole", "exec", "p", "--", "tool", "", "--generate-bash-completion"}) {
+		t.Error("a completion flag after -- belongs to the command exec runs")
+	}
+}

@@ -1,8 +1,7 @@
 // Command gendocs renders the man page (docs/alirole.1) and the markdown
 // command reference (docs/commands.md) from alirole's CLI definition.
-// It is a separate program so that the shipped binary can leave out
-// urfave/cli's document generator (build tag urfave_cli_no_docs) and the
-// markdown libraries behind it, whose package init every command would pay.
+// It is a separate program so that the shipped binary carries no document
+// rendering (and, built with urfave_cli_no_docs, none of urfave/cli's).
 //
 //	go run ./internal/gendocs man|markdown
 package main
@@ -34,21 +33,15 @@ func run(args []string, out io.Writer) error {
 	}
 	app := commands.App(commands.SystemEnv(), "dev")
 	app.Setup() // adds --help and --version, as a run of the binary would
-	var (
-		text string
-		err  error
-	)
+	var text string
 	switch args[0] {
 	case "man":
-		text, err = app.ToMan()
+		text = renderMan(app.Name, reference(app))
 	case "markdown":
-		text, err = app.ToMarkdown()
+		text = renderMarkdown(reference(app))
 	default:
 		return fmt.Errorf("unknown format %q: say man or markdown", args[0])
 	}
-	if err != nil {
-		return fmt.Errorf("generate %s: %w", args[0], err)
-	}
-	_, err = io.WriteString(out, text)
+	_, err := io.WriteString(out, text)
 	return err
 }

@@ -23,6 +23,11 @@ var ErrNoTerminal = errors.New("no terminal")
 // empty line, or the terminal goes away mid-prompt.
 var ErrCancelled = errors.New("input cancelled")
 
+// ErrInterrupted is the ErrCancelled of Ctrl-C in particular, for which
+// alirole exits 130 as if SIGINT had ended it (the terminal is raw during a
+// prompt, so no signal arrives).
+var ErrInterrupted = fmt.Errorf("%w (Ctrl-C)", ErrCancelled)
+
 // TTY is an open terminal. *os.File satisfies it.
 type TTY interface {
 	io.ReadWriteCloser
@@ -140,7 +145,7 @@ func readLine(tty TTY, echo bool) (string, error) {
 			case b == '\r' || b == '\n':
 				return string(line), nil
 			case b == keyCtrlC:
-				return "", ErrCancelled
+				return "", ErrInterrupted
 			case b == keyCtrlD:
 				if len(line) == 0 {
 					return "", ErrCancelled

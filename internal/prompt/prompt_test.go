@@ -113,8 +113,8 @@ func TestPromptOnPty(t *testing.T) {
 		{name: "utf8 backspace removes whole rune", typed: "caf\u00e9\x7fe\r", want: "cafe"},
 		{name: "arrow keys ignored", typed: "ab\x1b[Dc\x1bOA\r", want: "abc"},
 		{name: "ctrl-d mid-line ignored", typed: "ab\x04c\r", want: "abc"},
-		{name: "ctrl-c cancels secret", secret: true, typed: "abc\x03", wantErr: ErrCancelled},
-		{name: "ctrl-c cancels line", typed: "\x03", wantErr: ErrCancelled},
+		{name: "ctrl-c cancels secret", secret: true, typed: "abc\x03", wantErr: ErrInterrupted},
+		{name: "ctrl-c cancels line", typed: "\x03", wantErr: ErrInterrupted},
 		{name: "ctrl-d on empty line cancels", typed: "\x04", wantErr: ErrCancelled},
 	}
 	for _, tc := range tests {
@@ -150,7 +150,7 @@ func TestPromptOnPty(t *testing.T) {
 				if !errors.Is(r.err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", r.err, tc.wantErr)
 				}
-				if r.err.Error() != "input cancelled" {
+				if !errors.Is(r.err, ErrCancelled) || !strings.HasPrefix(r.err.Error(), "input cancelled") {
 					t.Errorf("err text = %q", r.err.Error())
 				}
 			} else {
