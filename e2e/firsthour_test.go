@@ -350,11 +350,14 @@ func TestLockFilesDoNotPileUp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lock directory: %v", err)
 	}
-	if len(entries) != 0 {
-		var names []string
-		for _, e := range entries {
+	var names []string
+	for _, e := range entries {
+		// The session generation and its lock stay (keychain/generation.go).
+		if e.Name() != "sessions.generation" && e.Name() != "sessions.generation.lock" {
 			names = append(names, e.Name())
 		}
+	}
+	if len(names) != 0 {
 		t.Errorf("lock files left behind: %v", names)
 	}
 }

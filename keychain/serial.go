@@ -49,3 +49,15 @@ func (r serialRing) Keys() ([]string, error) {
 	defer r.mu.Unlock()
 	return r.inner.Keys()
 }
+
+// Unlock forwards to a ring that asks for a passphrase up front (the file
+// backend, see Store.Unlock); other rings have nothing to unlock.
+func (r serialRing) Unlock() error {
+	u, ok := r.inner.(interface{ Unlock() error })
+	if !ok {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return u.Unlock()
+}

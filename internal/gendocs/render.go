@@ -177,6 +177,8 @@ func envItems(app *cli.App) []item {
 		"exec removes it from the command's environment"
 	byVar[shellenv.EnvProfile] = "set by exec and export to the profile delivered; exec refuses to run inside it unless --force-nested"
 	byVar[shellenv.EnvSessionExpiration] = "set by exec and export: when the delivered session expires (RFC 3339)"
+	byVar["ALIROLE_OAUTH_SIGNIN_URL"] = "oauth sources: the sign-in (authorize) host to use instead of the site's, e.g. the bundled emulator"
+	byVar["ALIROLE_OAUTH_URL"] = "oauth sources: the OAuth token/exchange host to use instead of the site's, e.g. the bundled emulator"
 	names := make([]string, 0, len(byVar))
 	for n := range byVar {
 		names = append(names, n)
