@@ -49,15 +49,26 @@ func (e Env) remove(c *cli.Context) error {
 			return errors.New("not removed")
 		}
 	}
+	// Sessions are cleared before the key goes, so that a kill in between
+	// leaves no session of a removed key behind, and again after it, for
+	// a fetch that began in between (the generation rule stops any fetch
+	// that began before the second clear from caching).
+	cleared := 0
 	if has {
+		n, err := clearDependents(cfg, store, name)
+		if err != nil {
+			return err
+		}
+		cleared = n
 		if err := store.RemoveAccessKey(name); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 			return fmt.Errorf("remove AccessKey of profile %q: %w", name, err)
 		}
 	}
-	cleared, err := clearDependents(cfg, store, name)
+	n, err := clearDependents(cfg, store, name)
 	if err != nil {
 		return err
 	}
+	cleared += n
 	if !has && cleared == 0 {
 		return fmt.Errorf("profile %q has no stored AccessKey and no cached sessions", name)
 	}

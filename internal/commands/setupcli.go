@@ -25,7 +25,7 @@ func SetupCLI(e Env) *cli.Command {
 		Description: "Writes (or updates) an External-mode profile in the aliyun CLI's config.json whose\n" +
 			"process_command runs 'alirole export --format external PROFILE' by absolute path. Global\n" +
 			"options given to setup-cli by flag or ALIROLE_* variable (--config, --backend, --keyring-name,\n" +
-			"--pass-dir, --pass-cmd, --file-dir, --session-cache, --sts-endpoint, --sts-timeout,\n" +
+			"--pass-dir, --pass-cmd, --file-dir, --session-cache, --sts-endpoint, --sts-timeout, --resolve-timeout,\n" +
 			"--expiry-window) are written into the command, paths made absolute, so the CLI finds the same\n" +
 			"profiles and keychain. Other profiles and fields are kept as they are; the first time alirole\n" +
 			"changes the file, the original is kept in config.json.alirole-backup (one backup, never\n" +
@@ -132,7 +132,7 @@ var carriedOptions = []struct {
 }{
 	{name: "config", path: true}, {name: "backend"}, {name: "keyring-name"}, {name: "pass-dir", path: true},
 	{name: "pass-cmd"}, {name: "file-dir", path: true}, {name: "session-cache"}, {name: "sts-endpoint"},
-	{name: "sts-timeout", duration: true}, {name: "expiry-window", duration: true},
+	{name: "sts-timeout", duration: true}, {name: "resolve-timeout", duration: true}, {name: "expiry-window", duration: true},
 }
 
 // exportOptions returns the carried options set by flag or variable, as
