@@ -54,15 +54,14 @@ var installOnce sync.Once
 // away leave no idle connections behind.
 //
 // Plain-http sources (ECS metadata at 100.100.100.200, an http://
-// credentials_uri) cannot be guarded in process: their dial goes through
-// the DialContext credentials-go installs (providers always set a connect
-// timeout: ecs_ram_role.go applyTimeouts, uri.go getCredentials), and no
-// other Transport field sees the body. Their answers stay bounded in time
-// by credentials-go's client timeout, and resolve checks their fields.
+// credentials_uri) dial through the DialContext credentials-go installs
+// (providers always set a connect timeout: ecs_ram_role.go applyTimeouts,
+// uri.go getCredentials), which no dial of ours can replace; their
+// requests go through a capping forwarder on loopback instead (plainCap).
 func Install() {
 	installOnce.Do(func() {
 		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			http.DefaultTransport = guard(t.Clone(), 30*time.Second)
+			http.DefaultTransport = guardPlainHTTP(guard(t.Clone(), 30*time.Second), 30*time.Second)
 		}
 	})
 }
@@ -89,6 +88,20 @@ func Transport(connectTimeout time.Duration) http.RoundTripper {
 }
 
 type roundTripper struct{ t *http.Transport }
+
+// guardPlainHTTP sends t's plain-http requests through a plainCap that
+// forwards them the way t would have (its proxy for http).
+func guardPlainHTTP(t *http.Transport, dialTimeout time.Duration) *http.Transport {
+	prev := t.Proxy
+	capper := &plainCap{upstream: prev, dialTimeout: dialTimeout, limit: MaxAnswerBytes}
+	t.Proxy = func(r *http.Request) (*url.URL, error) {
+		if r.URL.Scheme == "http" {
+			return capper.proxy(r)
+		}
+		return prev(r)
+	}
+	return t
+}
 
 func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return r.t.RoundTrip(req) }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -129,4 +130,68 @@ func connectProxy(t *testing.T) (*url.URL, *atomic.Int32) {
 		}
 	}()
 	return &url.URL{Scheme: "http", Host: ln.Addr().String()}, &tunnels
+}
+
+// TestPlainHTTPForwarder: plain-http requests through a guarded transport
+// (cloned and re-dialled the way credentials-go's Do() does) reach the
+// server with their method, headers and body, get its status, headers and
+// body back, and a too large answer becomes a 502 naming ErrTooLarge. The
+// forwarder serves only requests carrying its own credentials.
+func TestPlainHTTPForwarder(t *testing.T) {
+	var sent atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/huge" {
+			hugeHandler(800<<20, &sent).ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Seen", r.Method+" "+r.Header.Get("X-Aliyun-Ecs-Metadata-Token")+" "+string(body))
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "short answer")
+	}))
+	defer srv.Close()
+	base := guardPlainHTTP(guard(http.DefaultTransport.(*http.Transport).Clone(), 5*time.Second), 5*time.Second)
+	clone := base.Clone()
+	clone.DialContext = (&net.Dialer{Timeout: 5 * time.Second}).DialContext // as credentials-go does
+	client := &http.Client{Transport: clone, Timeout: 30 * time.Second}
+
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/token?x=1", strings.NewReader("payload"))
+	req.Header.Set("X-Aliyun-Ecs-Metadata-Token", "tok")
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusTeapot || string(body) != "short answer" || res.Header.Get("X-Seen") != "PUT tok payload" {
+		t.Errorf("forwarded answer: %d %q %q", res.StatusCode, body, res.Header.Get("X-Seen"))
+	}
+
+	res, err = client.Get(srv.URL + "/huge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadGateway || !IsTooLarge(errors.New(string(body))) {
+		t.Errorf("huge answer: %d %q", res.StatusCode, body)
+	}
+	if n := sent.Load(); n > 16<<20 {
+		t.Errorf("server sent %d MiB", n>>20)
+	}
+
+	// The forwarder itself, asked without its credentials.
+	proxyURL, err := base.Proxy(req)
+	if err != nil || proxyURL == nil || proxyURL.User == nil {
+		t.Fatalf("proxy for http: %v %v", proxyURL, err)
+	}
+	stranger := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: proxyURL.Host})}}
+	res, err = stranger.Get(srv.URL + "/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusProxyAuthRequired {
+		t.Errorf("forwarder without credentials: %d, want 407", res.StatusCode)
+	}
 }
