@@ -52,15 +52,11 @@ func (e Env) importCLI(c *cli.Context) error {
 	}
 	path := e.cliConfigPath(c, "from")
 	// Held until the scrubbed file is saved, so no concurrent edit is lost.
-	unlock, err := aliyuncli.Lock(c.Context, path)
+	f, unlock, err := lockAndLoadCLIConfig(c.Context, path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	f, err := aliyuncli.Load(path)
-	if err != nil {
-		return err
-	}
 	selected, err := selectCLIProfiles(f, path, c.Args().Slice())
 	if err != nil {
 		return err
