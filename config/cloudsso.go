@@ -19,24 +19,13 @@ const (
 func (b *builder) cloudSSOKey(p *Profile, line int, profile, key, v string) {
 	switch key {
 	case keyCloudSSOSignInURL:
-		if msg := SignInURLProblem(v); msg != "" {
-			b.errf(line, profile, key, "%s, got %s", msg, quoteValue(v))
-		} else {
-			p.CloudSSOSignInURL = v
-		}
+		set(&p.CloudSSOSignInURL, v, b.accept(SignInURLProblem(v), line, profile, key, v))
 	case keyCloudSSOAccountID:
-		if !ValidCloudSSOAccountID(v) {
-			b.errf(line, profile, key, "expected an Alibaba Cloud account id (5-20 digits), got %s", quoteValue(v))
-		} else {
-			p.CloudSSOAccountID = v
-		}
+		set(&p.CloudSSOAccountID, v, b.expect(ValidCloudSSOAccountID(v), line, profile, key, v,
+			"expected an Alibaba Cloud account id (5-20 digits)"))
 	case keyCloudSSOAccessConfig:
-		if !ValidAccessConfigID(v) {
-			b.errf(line, profile, key, "expected an access configuration id such as ac-0123abcd (the id, not the name; "+
-				"'alirole sso populate' writes them), got %s", quoteValue(v))
-		} else {
-			p.CloudSSOAccessConfig = v
-		}
+		set(&p.CloudSSOAccessConfig, v, b.expect(ValidAccessConfigID(v), line, profile, key, v,
+			"expected an access configuration id such as ac-0123abcd (the id, not the name; 'alirole sso populate' writes them)"))
 	}
 }
 

@@ -18,20 +18,13 @@ ram_role_arn = acs:ram::1234567890123456:role/prod
 `
 
 func TestCloudSSOProfile(t *testing.T) {
-	cfg, err := parseString(t, ssoProfile, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := cfg.Chain("prod")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, chain := parseChain(t, ssoProfile, "prod")
 	root := chain[0]
 	if root.CredentialSource != SourceCloudSSO || root.CloudSSOSignInURL != "https://signin-cn-shanghai.alibabacloudsso.com/start/login" ||
 		root.CloudSSOAccountID != "1234567890123456" || root.CloudSSOAccessConfig != "ac-0123abcd" || !chain[1].AssumesRole() {
 		t.Fatalf("chain: %+v %+v", root, chain[1])
 	}
-	cfg, err = parseString(t, "[profile o]\ncredential_source = oauth\noauth_site_type = intl\n", nil)
+	cfg, err := parseString(t, "[profile o]\ncredential_source = oauth\noauth_site_type = intl\n", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,15 +58,7 @@ func TestCloudSSOProfileErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseString(t, tt.src, nil)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			errs := configErrors(t, err)
-			if len(errs) != 1 {
-				t.Fatalf("want one error, got %v", err)
-			}
-			e := errs[0]
+			e := oneError(t, tt.src)
 			if e.File != testPath || e.Line != tt.line || e.Profile != "a" || e.Key != tt.key || !strings.Contains(e.Msg, tt.msg) {
 				t.Fatalf("got %s:%d %q %q: %s", e.File, e.Line, e.Profile, e.Key, e.Msg)
 			}

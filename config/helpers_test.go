@@ -25,6 +25,33 @@ func parseString(t testing.TB, src string, files map[string]string) (*Config, er
 	})
 }
 
+// parseChain parses src and resolves the chain of profile name, failing the
+// test on any error.
+func parseChain(t testing.TB, src, name string) (*Config, []*Profile) {
+	t.Helper()
+	cfg, err := parseString(t, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := cfg.Chain(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, chain
+}
+
+// oneError parses src and returns its error, failing the test unless there
+// is exactly one.
+func oneError(t testing.TB, src string) *Error {
+	t.Helper()
+	_, err := parseString(t, src, nil)
+	errs := configErrors(t, err)
+	if len(errs) != 1 {
+		t.Fatalf("want one error, got %v", err)
+	}
+	return errs[0]
+}
+
 // configErrors flattens a joined error into its *Error parts, failing the
 // test if any part is of another type.
 func configErrors(t testing.TB, err error) []*Error {

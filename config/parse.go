@@ -264,147 +264,172 @@ func (b *builder) warnf(line int, profile, key, format string, args ...any) {
 // profile validates each key of one section, then the rules that span keys.
 func (b *builder) profile(sec *rawSection) *Profile {
 	p := &Profile{Name: sec.name, File: b.file, Line: sec.line}
-	name := sec.name
 	sourceValid := true
-
 	for _, kv := range sec.keys {
-		k, v, line := kv.key, kv.value, kv.line
-		if v == "" && isKnownKey(k) {
-			b.errf(line, name, k, "empty value; set one or delete the line")
-			if k == keyCredentialSource {
-				sourceValid = false
-			}
-			continue
-		}
-		switch k {
-		case keyRegionID:
-			if b.checkRegion(line, name, k, v) {
-				p.RegionID = v
-			}
-		case keyStsRegion:
-			if b.checkRegion(line, name, k, v) {
-				p.StsRegion = v
-			}
-		case keySourceProfile:
-			if msg := profileNameProblem(v); msg != "" {
-				b.errf(line, name, k, "%s", msg)
-			} else {
-				p.SourceProfile = v
-			}
-		case keyRamRoleArn:
-			if !validRoleArn(v) {
-				if msg := arnAccountProblem(v); msg != "" {
-					b.errf(line, name, k, "%s", msg)
-				} else {
-					b.errf(line, name, k, "expected acs:ram::<account-id>:role/<role-name>, got %s", quoteValue(v))
-				}
-			} else {
-				p.RamRoleArn = v
-			}
-		case keyOIDCProviderArn:
-			if !validOIDCProviderArn(v) {
-				if msg := arnAccountProblem(v); msg != "" {
-					b.errf(line, name, k, "%s", msg)
-				} else {
-					b.errf(line, name, k, "expected acs:ram::<account-id>:oidc-provider/<provider-name>, got %s", quoteValue(v))
-				}
-			} else {
-				p.OIDCProviderArn = v
-			}
-		case keyRamSessionName:
-			if !charsetOK(v, 2, 64, ".@-") {
-				b.errf(line, name, k, "expected 2-64 characters of letters, digits and _ . @ -, got %s", quoteValue(v))
-			} else {
-				p.RamSessionName = v
-			}
-		case keyExternalID:
-			if !charsetOK(v, 2, 1224, "+=,.@:/-") {
-				b.errf(line, name, k, "expected 2-1224 characters of letters, digits and _ + = , . @ : / -, got %s", quoteValue(v))
-			} else {
-				p.ExternalID = v
-			}
-		case keyExpiredSeconds:
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				b.errf(line, name, k, "expected a whole number of seconds, got %s", quoteValue(v))
-			} else if d, ok := b.checkDuration(line, name, k, v, n); ok {
-				p.Duration = d
-			}
-		case keyDuration:
-			n, err := parseDurationSeconds(v)
-			if err != nil {
-				b.errf(line, name, k, "expected a duration such as 1h, 90m or 3600 (seconds), got %s", quoteValue(v))
-			} else if d, ok := b.checkDuration(line, name, k, v, n); ok {
-				p.Duration = d
-			}
-		case keyStsEndpoint:
-			if msg := endpointProblem(v); msg != "" {
-				b.errf(line, name, k, "%s, got %s", msg, quoteValue(v))
-			} else {
-				p.StsEndpoint = v
-			}
-		case keyPolicy:
-			if msg := policyProblem([]byte(v)); msg != "" {
-				b.errf(line, name, k, "%s", msg)
-			} else {
-				p.Policy = v
-			}
-		case keyPolicyFile:
-			b.policyFile(p, line, name, k, v)
-		case keyEnableVPC:
-			if on, ok := parseBool(v); !ok {
-				b.errf(line, name, k, "expected true or false, got %s", quoteValue(v))
-			} else {
-				p.EnableVPC = on
-			}
-		case keyAllowLongTermKey:
-			if on, ok := parseBool(v); !ok {
-				b.errf(line, name, k, "expected true or false, got %s", quoteValue(v))
-			} else {
-				p.AllowLongTermKey = on
-			}
-		case keyCredentialSource:
-			if !slices.Contains(sourceKinds, v) {
-				b.errf(line, name, k, "unknown value %s; valid values are %s", quoteValue(v), strings.Join(sourceKinds, ", "))
-				sourceValid = false
-			} else {
-				p.CredentialSource = v
-			}
-		case keyECSRoleName:
-			if !charsetOK(v, 1, 64, ".@+=,-") {
-				b.errf(line, name, k, "expected a RAM role name (1-64 characters of letters, digits and _ . @ + = , -), got %s", quoteValue(v))
-			} else {
-				p.ECSRoleName = v
-			}
-		case keyOIDCTokenFile:
-			if r, ok := b.path(line, name, k, v); ok {
-				p.OIDCTokenFile = r
-			}
-		case keyCredentialsURI:
-			if msg := uriProblem(v); msg != "" {
-				b.errf(line, name, k, "%s, got %s", msg, quoteValue(v))
-			} else {
-				p.CredentialsURI = v
-			}
-		case keyProcessCommand:
-			p.ProcessCommand = v
-		case keyCLIProfile:
-			p.CLIProfile = v
-		case keyCLIConfigFile:
-			if r, ok := b.path(line, name, k, v); ok {
-				p.CLIConfigFile = r
-			}
-		case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
-			b.cloudSSOKey(p, line, name, k, v)
-		case keyOAuthSiteType:
-			b.oauthKey(p, line, name, k, v)
-		default:
-			b.unknownKey(line, name, k)
+		if !b.key(p, kv) && kv.key == keyCredentialSource {
+			sourceValid = false
 		}
 	}
-
 	b.crossChecks(sec, p, sourceValid)
 	return p
+}
+
+// key validates one key of profile p and stores its value there. It reports
+// false when it rejected the value (unknown keys are only warned about).
+func (b *builder) key(p *Profile, kv rawKey) bool {
+	k, v, line, name := kv.key, kv.value, kv.line, p.Name
+	if v == "" && isKnownKey(k) {
+		b.errf(line, name, k, "empty value; set one or delete the line")
+		return false
+	}
+	switch k {
+	case keyRegionID, keyStsRegion, keyStsEndpoint, keyEnableVPC, keyAllowLongTermKey:
+		return b.settingKey(p, line, name, k, v)
+	case keySourceProfile, keyRamRoleArn, keyRamSessionName, keyExternalID, keyExpiredSeconds, keyDuration,
+		keyPolicy, keyPolicyFile:
+		return b.roleKey(p, line, name, k, v)
+	case keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile, keyCredentialsURI,
+		keyProcessCommand, keyCLIProfile, keyCLIConfigFile:
+		return b.sourceKey(p, line, name, k, v)
+	case keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig:
+		b.cloudSSOKey(p, line, name, k, v)
+	case keyOAuthSiteType:
+		b.oauthKey(p, line, name, k, v)
+	default:
+		b.unknownKey(line, name, k)
+	}
+	return true
+}
+
+// settingKey handles the keys that tune where and how alirole calls STS and
+// what it hands out: region_id, sts_region, sts_endpoint, enable_vpc and
+// allow_long_term_key.
+func (b *builder) settingKey(p *Profile, line int, profile, key, v string) bool {
+	switch key {
+	case keyRegionID:
+		return set(&p.RegionID, v, b.checkRegion(line, profile, key, v))
+	case keyStsRegion:
+		return set(&p.StsRegion, v, b.checkRegion(line, profile, key, v))
+	case keyStsEndpoint:
+		return set(&p.StsEndpoint, v, b.accept(endpointProblem(v), line, profile, key, v))
+	case keyEnableVPC:
+		on, ok := parseBool(v)
+		return set(&p.EnableVPC, on, b.expect(ok, line, profile, key, v, "expected true or false"))
+	case keyAllowLongTermKey:
+		on, ok := parseBool(v)
+		return set(&p.AllowLongTermKey, on, b.expect(ok, line, profile, key, v, "expected true or false"))
+	}
+	return true
+}
+
+// roleKey handles source_profile and the keys of the AssumeRole call.
+func (b *builder) roleKey(p *Profile, line int, profile, key, v string) bool {
+	switch key {
+	case keySourceProfile:
+		return set(&p.SourceProfile, v, b.report(profileNameProblem(v), line, profile, key))
+	case keyRamRoleArn:
+		return set(&p.RamRoleArn, v, b.arn(validRoleArn(v), line, profile, key, v, "expected acs:ram::<account-id>:role/<role-name>"))
+	case keyRamSessionName:
+		return set(&p.RamSessionName, v, b.expect(charsetOK(v, 2, 64, ".@-"), line, profile, key, v,
+			"expected 2-64 characters of letters, digits and _ . @ -"))
+	case keyExternalID:
+		return set(&p.ExternalID, v, b.expect(charsetOK(v, 2, 1224, "+=,.@:/-"), line, profile, key, v,
+			"expected 2-1224 characters of letters, digits and _ + = , . @ : / -"))
+	case keyExpiredSeconds:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return b.duration(p, err == nil, line, profile, key, v, n, "expected a whole number of seconds")
+	case keyDuration:
+		n, err := parseDurationSeconds(v)
+		return b.duration(p, err == nil, line, profile, key, v, n, "expected a duration such as 1h, 90m or 3600 (seconds)")
+	case keyPolicy:
+		return set(&p.Policy, v, b.report(policyProblem([]byte(v)), line, profile, key))
+	case keyPolicyFile:
+		return b.policyFile(p, line, profile, key, v)
+	}
+	return true
+}
+
+// sourceKey handles credential_source and the keys of the keyless sources
+// other than CloudSSO and OAuth (see cloudSSOKey and oauthKey).
+func (b *builder) sourceKey(p *Profile, line int, profile, key, v string) bool {
+	switch key {
+	case keyCredentialSource:
+		if !slices.Contains(sourceKinds, v) {
+			b.errf(line, profile, key, "unknown value %s; valid values are %s", quoteValue(v), strings.Join(sourceKinds, ", "))
+			return false
+		}
+		p.CredentialSource = v
+	case keyECSRoleName:
+		return set(&p.ECSRoleName, v, b.expect(charsetOK(v, 1, 64, ".@+=,-"), line, profile, key, v,
+			"expected a RAM role name (1-64 characters of letters, digits and _ . @ + = , -)"))
+	case keyOIDCProviderArn:
+		return set(&p.OIDCProviderArn, v, b.arn(validOIDCProviderArn(v), line, profile, key, v,
+			"expected acs:ram::<account-id>:oidc-provider/<provider-name>"))
+	case keyOIDCTokenFile:
+		r, ok := b.path(line, profile, key, v)
+		return set(&p.OIDCTokenFile, r, ok)
+	case keyCredentialsURI:
+		return set(&p.CredentialsURI, v, b.accept(uriProblem(v), line, profile, key, v))
+	case keyProcessCommand:
+		p.ProcessCommand = v
+	case keyCLIProfile:
+		p.CLIProfile = v
+	case keyCLIConfigFile:
+		r, ok := b.path(line, profile, key, v)
+		return set(&p.CLIConfigFile, r, ok)
+	}
+	return true
+}
+
+// set stores v in *field if ok (the value passed its check), and returns ok.
+func set[T any](field *T, v T, ok bool) bool {
+	if ok {
+		*field = v
+	}
+	return ok
+}
+
+// expect reports "<want>, got <value>", the form of most messages, unless
+// ok; it returns ok.
+func (b *builder) expect(ok bool, line int, profile, key, v, want string) bool {
+	if !ok {
+		b.errf(line, profile, key, "%s, got %s", want, quoteValue(v))
+	}
+	return ok
+}
+
+// accept is expect for a check that returns what is wrong, "" for nothing.
+func (b *builder) accept(problem string, line int, profile, key, v string) bool {
+	return b.expect(problem == "", line, profile, key, v, problem)
+}
+
+// report is accept for a problem that already names the value.
+func (b *builder) report(problem string, line int, profile, key string) bool {
+	if problem != "" {
+		b.errf(line, profile, key, "%s", problem)
+	}
+	return problem == ""
+}
+
+// arn is expect for an ARN, where a wrong account id gets its own message.
+func (b *builder) arn(ok bool, line int, profile, key, v, want string) bool {
+	if !ok && !b.report(arnAccountProblem(v), line, profile, key) {
+		return false
+	}
+	return b.expect(ok, line, profile, key, v, want)
+}
+
+// duration checks a parsed expired_seconds or duration (parsed says the
+// value could be read, as seconds) and stores it in p.
+func (b *builder) duration(p *Profile, parsed bool, line int, profile, key, v string, seconds int64, want string) bool {
+	if !b.expect(parsed, line, profile, key, v, want) {
+		return false
+	}
+	d, ok := b.checkDuration(line, profile, key, v, seconds)
+	if ok {
+		p.Duration = d
+	}
+	return ok
 }
 
 // crossChecks applies the rules that involve more than one key. They look at
@@ -573,10 +598,10 @@ func (b *builder) path(line int, profile, key, v string) (string, bool) {
 
 // policyFile reads the policy now, so a bad file shows up with its line
 // number instead of as an STS error later.
-func (b *builder) policyFile(p *Profile, line int, profile, key, v string) {
+func (b *builder) policyFile(p *Profile, line int, profile, key, v string) bool {
 	path, ok := b.path(line, profile, key, v)
 	if !ok {
-		return
+		return false
 	}
 	data, err := b.opts.ReadFile(path)
 	if err != nil {
@@ -585,14 +610,15 @@ func (b *builder) policyFile(p *Profile, line int, profile, key, v string) {
 			err = pe.Err
 		}
 		b.errf(line, profile, key, "cannot read %s: %v", path, err)
-		return
+		return false
 	}
 	if msg := policyProblem(data); msg != "" {
 		b.errf(line, profile, key, "%s: %s", path, msg)
-		return
+		return false
 	}
 	p.Policy = strings.TrimSpace(string(data))
 	p.PolicyFile = path
+	return true
 }
 
 // parseDurationSeconds accepts a Go duration ("1h", "90m") or plain seconds,

@@ -338,14 +338,7 @@ region_id = ap-southeast-1
 
 [profile alone]
 `
-	cfg, err := parseString(t, src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := cfg.Chain("leaf")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, chain := parseChain(t, src, "leaf")
 	var names []string
 	for _, p := range chain {
 		names = append(names, p.Name)
@@ -430,15 +423,11 @@ func TestCycles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			_, err := parseString(t, tt.src, nil)
+			e := oneError(t, tt.src)
 			if d := time.Since(start); d > 200*time.Millisecond {
 				t.Errorf("took %v", d)
 			}
-			errs := configErrors(t, err)
-			if len(errs) != 1 {
-				t.Fatalf("want one error, got %v", err)
-			}
-			if e := errs[0]; e.Key != "source_profile" || e.Line != tt.line || !strings.HasSuffix(e.Msg, "cycle: "+tt.path) {
+			if e.Key != "source_profile" || e.Line != tt.line || !strings.HasSuffix(e.Msg, "cycle: "+tt.path) {
 				t.Errorf("got %v, want line %d cycle %s", e, tt.line, tt.path)
 			}
 		})

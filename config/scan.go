@@ -53,18 +53,8 @@ type scanResult struct {
 // makes the lines under it be skipped (they would only add noise), anything
 // else is reported and the line ignored.
 func scan(file string, data []byte) scanResult {
-	var res scanResult
-	errf := func(line int, profile, key, msg string) {
-		res.errs = append(res.errs, &Error{File: file, Line: line, Profile: profile, Key: key, Msg: msg})
-	}
+	s := &scanner{file: file, byName: make(map[string]*rawSection), headerForm: make(map[string]string)}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	byName := make(map[string]*rawSection)
-	// headerForm remembers whether "default" came from [default] or
-	// [profile default], to explain a clash between the two.
-	headerForm := make(map[string]string)
-	var cur *rawSection
-	skipping := false
-
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		var raw []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -72,67 +62,90 @@ func scan(file string, data []byte) scanResult {
 		} else {
 			raw, data = data, nil
 		}
-		line := strings.TrimSpace(string(raw))
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
+		switch line := strings.TrimSpace(string(raw)); {
+		case line == "" || line[0] == '#' || line[0] == ';':
+		case line[0] == '[':
+			s.header(lineNo, line)
+		default:
+			s.keyValue(lineNo, line)
 		}
-
-		if line[0] == '[' {
-			cur, skipping = nil, true
-			name, form, msg := parseHeader(line)
-			if msg != "" {
-				errf(lineNo, "", "", msg)
-				continue
-			}
-			if prev, dup := byName[name]; dup {
-				if headerForm[name] != form {
-					errf(lineNo, name, "", "["+headerForm[name]+"] at line "+strconv.Itoa(prev.line)+
-						" and ["+form+"] both define this profile; keep one")
-				} else {
-					errf(lineNo, name, "", "defined twice (first at line "+strconv.Itoa(prev.line)+"); merge the two sections")
-				}
-				continue
-			}
-			cur = &rawSection{name: name, line: lineNo, index: make(map[string]int)}
-			byName[name] = cur
-			headerForm[name] = form
-			res.sections = append(res.sections, cur)
-			skipping = false
-			continue
-		}
-
-		eq := strings.IndexByte(line, '=')
-		if eq < 0 {
-			if !skipping {
-				profile := ""
-				if cur != nil {
-					profile = cur.name
-				}
-				errf(lineNo, profile, "", "expected \"key = value\" or a section header, got "+quoteValue(line))
-			}
-			continue
-		}
-		key := strings.TrimSpace(line[:eq])
-		value := strings.TrimSpace(stripInlineComment(line[eq+1:]))
-		if skipping {
-			continue
-		}
-		if cur == nil {
-			errf(lineNo, "", key, "key outside of any section; put it under [profile NAME] or [default]")
-			continue
-		}
-		if key == "" {
-			errf(lineNo, cur.name, "", "missing key name before '='")
-			continue
-		}
-		if first, dup := cur.index[key]; dup {
-			errf(lineNo, cur.name, key, "set twice in this profile (first at line "+strconv.Itoa(cur.keys[first].line)+")")
-			continue
-		}
-		cur.index[key] = len(cur.keys)
-		cur.keys = append(cur.keys, rawKey{key: key, value: value, line: lineNo})
 	}
-	return res
+	return s.res
+}
+
+// scanner is scan's state between lines.
+type scanner struct {
+	file   string
+	res    scanResult
+	byName map[string]*rawSection
+	// headerForm remembers whether "default" came from [default] or
+	// [profile default], to explain a clash between the two.
+	headerForm map[string]string
+	cur        *rawSection // the section being read; nil before the first and under a bad header
+	skipping   bool        // under a bad header
+}
+
+func (s *scanner) errf(line int, profile, key, msg string) {
+	s.res.errs = append(s.res.errs, &Error{File: s.file, Line: line, Profile: profile, Key: key, Msg: msg})
+}
+
+// header opens the section of a header line, unless the header is bad or
+// names a profile already defined.
+func (s *scanner) header(lineNo int, line string) {
+	s.cur, s.skipping = nil, true
+	name, form, msg := parseHeader(line)
+	if msg != "" {
+		s.errf(lineNo, "", "", msg)
+		return
+	}
+	if prev, dup := s.byName[name]; dup {
+		if s.headerForm[name] != form {
+			s.errf(lineNo, name, "", "["+s.headerForm[name]+"] at line "+strconv.Itoa(prev.line)+
+				" and ["+form+"] both define this profile; keep one")
+		} else {
+			s.errf(lineNo, name, "", "defined twice (first at line "+strconv.Itoa(prev.line)+"); merge the two sections")
+		}
+		return
+	}
+	s.cur = &rawSection{name: name, line: lineNo, index: make(map[string]int)}
+	s.byName[name] = s.cur
+	s.headerForm[name] = form
+	s.res.sections = append(s.res.sections, s.cur)
+	s.skipping = false
+}
+
+// keyValue adds a "key = value" line to the current section.
+func (s *scanner) keyValue(lineNo int, line string) {
+	eq := strings.IndexByte(line, '=')
+	if eq < 0 {
+		if !s.skipping {
+			profile := ""
+			if s.cur != nil {
+				profile = s.cur.name
+			}
+			s.errf(lineNo, profile, "", "expected \"key = value\" or a section header, got "+quoteValue(line))
+		}
+		return
+	}
+	key := strings.TrimSpace(line[:eq])
+	value := strings.TrimSpace(stripInlineComment(line[eq+1:]))
+	if s.skipping {
+		return
+	}
+	if s.cur == nil {
+		s.errf(lineNo, "", key, "key outside of any section; put it under [profile NAME] or [default]")
+		return
+	}
+	if key == "" {
+		s.errf(lineNo, s.cur.name, "", "missing key name before '='")
+		return
+	}
+	if first, dup := s.cur.index[key]; dup {
+		s.errf(lineNo, s.cur.name, key, "set twice in this profile (first at line "+strconv.Itoa(s.cur.keys[first].line)+")")
+		return
+	}
+	s.cur.index[key] = len(s.cur.keys)
+	s.cur.keys = append(s.cur.keys, rawKey{key: key, value: value, line: lineNo})
 }
 
 // parseHeader reads "[default]" or "[profile NAME]" and returns the profile

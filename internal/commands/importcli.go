@@ -52,155 +52,226 @@ func (e Env) importCLI(c *cli.Context) error {
 	}
 	path := e.cliConfigPath(c, "from")
 	// Held until the scrubbed file is saved, so no concurrent edit is lost.
-	unlock, err := aliyuncli.Lock(c.Context, path)
+	f, unlock, err := lockAndLoadCLIConfig(c.Context, path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	f, err := aliyuncli.Load(path)
+	selected, err := selectCLIProfiles(f, path, c.Args().Slice())
 	if err != nil {
 		return err
 	}
+	r := &importRun{Env: e, c: c, cfg: cfg, f: f, path: path, why: map[string]string{}}
+	var pending []aliyuncli.Profile
+	for _, p := range selected {
+		if ok, err := r.triage(p); err != nil {
+			return err
+		} else if ok {
+			pending = append(pending, p)
+		}
+	}
+	if err := r.importAll(pending); err != nil {
+		return err
+	}
+	return r.finish(selected)
+}
+
+// selectCLIProfiles returns the profiles of f named in args, in file order,
+// or all of them when args is empty.
+func selectCLIProfiles(f *aliyuncli.File, path string, args []string) ([]aliyuncli.Profile, error) {
 	want := map[string]bool{}
-	for _, n := range c.Args().Slice() {
+	for _, n := range args {
 		if _, ok := f.Profile(n); !ok {
-			return fmt.Errorf("no profile %q in %s", n, path)
+			return nil, fmt.Errorf("no profile %q in %s", n, path)
 		}
 		want[n] = true
 	}
-	var store *keychain.Store
-	openStore := func() (*keychain.Store, error) {
-		if store == nil {
-			s, err := e.openStore(c)
-			if err != nil {
-				return nil, err
-			}
-			store = s
-		}
-		return store, nil
-	}
-	// why records, per CLI profile, why its secrets stay in config.json.
-	why := map[string]string{}
-	var selected, pending, scrub []aliyuncli.Profile
+	var selected []aliyuncli.Profile
 	for _, p := range f.Profiles() {
-		if len(want) > 0 && !want[p.Name] {
-			continue
+		if len(want) == 0 || want[p.Name] {
+			selected = append(selected, p)
 		}
-		selected = append(selected, p)
-		if _, err := cfg.Profile(p.Name); err == nil {
-			// A re-run (import's own advice is "run again with --scrub"):
-			// the profile was imported before; scrub it when alirole holds
-			// the very key config.json does.
-			if !c.Bool("scrub") || p.AccessKeyID == "" || p.AccessKeySecret == "" {
-				fmt.Fprintf(e.Stderr, "skip %s: alirole already has a profile of that name\n", p.Name)
-				why[p.Name] = "alirole already has a profile of that name"
-				continue
-			}
-			st, err := openStore()
-			if err != nil {
-				return err
-			}
-			ak, err := st.AccessKey(p.Name)
-			switch {
-			case errors.Is(err, keychain.ErrNotFound):
-				why[p.Name] = "alirole has a profile of that name but no stored AccessKey for it; store one with 'alirole add " + p.Name + "' first"
-			case err != nil:
-				return fmt.Errorf("read stored AccessKey of %s: %w", p.Name, err)
-			case ak.ID != p.AccessKeyID || ak.Secret != p.AccessKeySecret:
-				why[p.Name] = "alirole's stored AccessKey for " + p.Name + " is not the one in config.json"
-			default:
-				fmt.Fprintf(e.Stderr, "%s: already imported, stored AccessKey matches\n", p.Name)
-				scrub = append(scrub, p)
-				continue
-			}
-			fmt.Fprintf(e.Stderr, "skip %s: %s\n", p.Name, why[p.Name])
-			continue
-		}
-		kind, reason := aliyuncli.Classify(p)
-		if kind == aliyuncli.ImportSkip {
-			fmt.Fprintf(e.Stderr, "skip %s: %s\n", p.Name, reason)
-			why[p.Name] = reason
-			continue
-		}
-		pending = append(pending, p)
 	}
-	// Chained roles need their source profile first: retry until no
-	// progress, so the order in config.json does not matter.
+	return selected, nil
+}
+
+// importRun is one run of import: the files it reads and writes, the
+// keychain (opened the first time a key is read or stored) and what it has
+// decided so far.
+type importRun struct {
+	Env
+	c     *cli.Context
+	cfg   *config.Config
+	f     *aliyuncli.File
+	path  string
+	store *keychain.Store
+	// why records, per CLI profile, why its secrets stay in config.json.
+	why map[string]string
+	// scrub lists the profiles whose secrets --scrub may replace.
+	scrub []aliyuncli.Profile
+}
+
+// keychainStore opens the keychain the first time it is needed.
+func (r *importRun) keychainStore() (*keychain.Store, error) {
+	if r.store == nil {
+		s, err := r.openStore(r.c)
+		if err != nil {
+			return nil, err
+		}
+		r.store = s
+	}
+	return r.store, nil
+}
+
+// skip says, and records for the --scrub report, why p is not imported.
+func (r *importRun) skip(p aliyuncli.Profile, reason string) {
+	fmt.Fprintf(r.Stderr, "skip %s: %s\n", p.Name, reason)
+	r.why[p.Name] = reason
+}
+
+// triage reports whether p is to be imported; a profile alirole already
+// has may still be marked for scrubbing (see reimported).
+func (r *importRun) triage(p aliyuncli.Profile) (bool, error) {
+	if _, err := r.cfg.Profile(p.Name); err == nil {
+		return false, r.reimported(p)
+	}
+	if kind, reason := aliyuncli.Classify(p); kind == aliyuncli.ImportSkip {
+		r.skip(p, reason)
+		return false, nil
+	}
+	return true, nil
+}
+
+// reimported handles a profile alirole already has. A re-run is import's
+// own advice ("run again with --scrub"): the profile was imported before;
+// scrub it when alirole holds the very key config.json does.
+func (r *importRun) reimported(p aliyuncli.Profile) error {
+	if !r.c.Bool("scrub") || p.AccessKeyID == "" || p.AccessKeySecret == "" {
+		r.skip(p, "alirole already has a profile of that name")
+		return nil
+	}
+	st, err := r.keychainStore()
+	if err != nil {
+		return err
+	}
+	ak, err := st.AccessKey(p.Name)
+	switch {
+	case errors.Is(err, keychain.ErrNotFound):
+		r.skip(p, "alirole has a profile of that name but no stored AccessKey for it; store one with 'alirole add "+p.Name+"' first")
+	case err != nil:
+		return fmt.Errorf("read stored AccessKey of %s: %w", p.Name, err)
+	case ak.ID != p.AccessKeyID || ak.Secret != p.AccessKeySecret:
+		r.skip(p, "alirole's stored AccessKey for "+p.Name+" is not the one in config.json")
+	default:
+		fmt.Fprintf(r.Stderr, "%s: already imported, stored AccessKey matches\n", p.Name)
+		r.scrub = append(r.scrub, p)
+	}
+	return nil
+}
+
+// importAll imports the pending profiles. Chained roles need their source
+// profile first: it retries until no progress, so the order in config.json
+// does not matter, and then reports the profiles left.
+func (r *importRun) importAll(pending []aliyuncli.Profile) error {
 	for progress := true; progress && len(pending) > 0; {
 		progress = false
 		var left []aliyuncli.Profile
 		for _, p := range pending {
-			keys, dropped := importKeys(p, f.Fields(p.Name))
+			keys, dropped := importKeys(p, r.f.Fields(p.Name))
 			// The section is written first (and validated by AppendProfile),
 			// so no key is stored for a profile alirole could not use.
-			if _, err := config.AppendProfile(cfg.Path, p.Name, keys); err != nil {
+			if _, err := config.AppendProfile(r.cfg.Path, p.Name, keys); err != nil {
 				left = append(left, p)
 				continue
 			}
-			if moved, err := e.importTokens(c, &store, p); err != nil {
+			if err := r.storeSecrets(p); err != nil {
 				return err
-			} else if moved {
-				scrub = append(scrub, p)
-			} else if isSignInMode(p) && hasPlainCredentials(p) {
-				scrub = append(scrub, p) // cached STS credentials only
 			}
-			if p.AccessKeyID != "" && p.AccessKeySecret != "" && !isSignInMode(p) {
-				st, err := openStore()
-				if err != nil {
-					return err
-				}
-				if err := st.SetAccessKey(p.Name, keychain.AccessKey{ID: p.AccessKeyID, Secret: p.AccessKeySecret}); err != nil {
-					return fmt.Errorf("store AccessKey of %s: %w", p.Name, err)
-				}
-				scrub = append(scrub, p)
-			}
-			fmt.Fprintf(e.Stderr, "imported %s (%s)\n", p.Name, p.Mode)
+			fmt.Fprintf(r.Stderr, "imported %s (%s)\n", p.Name, p.Mode)
 			for _, d := range dropped {
-				fmt.Fprintf(e.Stderr, "  not carried over: %s (%s)\n", d.Key, d.Value)
+				fmt.Fprintf(r.Stderr, "  not carried over: %s (%s)\n", d.Key, d.Value)
 			}
 			progress = true
 		}
 		pending = left
 	}
 	for _, p := range pending {
-		keys, _ := importKeys(p, f.Fields(p.Name))
-		_, err := config.AppendProfile(cfg.Path, p.Name, keys)
-		fmt.Fprintf(e.Stderr, "skip %s: %v\n", p.Name, err)
-		why[p.Name] = fmt.Sprintf("not imported: %v", err)
+		keys, _ := importKeys(p, r.f.Fields(p.Name))
+		_, err := config.AppendProfile(r.cfg.Path, p.Name, keys)
+		fmt.Fprintf(r.Stderr, "skip %s: %v\n", p.Name, err)
+		r.why[p.Name] = fmt.Sprintf("not imported: %v", err)
 	}
-	if !c.Bool("scrub") || len(scrub) == 0 {
-		if len(scrub) > 0 {
-			fmt.Fprintf(e.Stderr, "%s still holds the plaintext secrets; run again with --scrub to replace them, or 'alirole setup-cli PROFILE'.\n", path)
+	return nil
+}
+
+// storeSecrets moves the tokens and the AccessKey of an imported profile
+// into the keychain and marks the profile for scrubbing if it held any.
+func (r *importRun) storeSecrets(p aliyuncli.Profile) error {
+	if moved, err := r.importTokens(r.c, &r.store, p); err != nil {
+		return err
+	} else if moved {
+		r.scrub = append(r.scrub, p)
+	} else if isSignInMode(p) && hasPlainCredentials(p) {
+		r.scrub = append(r.scrub, p) // cached STS credentials only
+	}
+	if p.AccessKeyID != "" && p.AccessKeySecret != "" && !isSignInMode(p) {
+		st, err := r.keychainStore()
+		if err != nil {
+			return err
 		}
-		if c.Bool("scrub") {
-			return e.reportRemaining(f, path, selected, why)
+		if err := st.SetAccessKey(p.Name, keychain.AccessKey{ID: p.AccessKeyID, Secret: p.AccessKeySecret}); err != nil {
+			return fmt.Errorf("store AccessKey of %s: %w", p.Name, err)
+		}
+		r.scrub = append(r.scrub, p)
+	}
+	return nil
+}
+
+// finish scrubs config.json if asked to, or says that it still holds the
+// secrets, and with --scrub reports what could not be removed.
+func (r *importRun) finish(selected []aliyuncli.Profile) error {
+	if !r.c.Bool("scrub") || len(r.scrub) == 0 {
+		if len(r.scrub) > 0 {
+			fmt.Fprintf(r.Stderr, "%s still holds the plaintext secrets; run again with --scrub to replace them, or 'alirole setup-cli PROFILE'.\n", r.path)
+		}
+		if r.c.Bool("scrub") {
+			return r.reportRemaining(r.f, r.path, selected, r.why)
 		}
 		return nil
 	}
-	exe, err := e.Executable()
+	if err := r.scrubSecrets(); err != nil {
+		return err
+	}
+	return r.reportRemaining(r.f, r.path, selected, r.why)
+}
+
+// scrubSecrets rewrites the profiles marked for scrubbing as External
+// profiles that call alirole, and saves config.json.
+func (r *importRun) scrubSecrets() error {
+	exe, err := r.Executable()
 	if err != nil {
 		return fmt.Errorf("find the alirole binary: %w", err)
 	}
-	global, err := e.exportOptions(c)
+	global, err := r.exportOptions(r.c)
 	if err != nil {
 		return err
 	}
-	for _, p := range scrub {
+	for _, p := range r.scrub {
 		region := p.RegionID
 		if region == "" {
 			region = "cn-hangzhou"
 		}
-		if _, err := f.SetExternal(p.Name, aliyuncli.ProcessCommandWith(exe, global, p.Name), region); err != nil {
+		if _, err := r.f.SetExternal(p.Name, aliyuncli.ProcessCommandWith(exe, global, p.Name), region); err != nil {
 			return fmt.Errorf("scrub %s: %w", p.Name, err)
 		}
 	}
-	backup, err := f.Save(path)
+	backup, err := r.f.Save(r.path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "Replaced the secrets of %d profile(s) in %s with External profiles that call alirole.\n", len(scrub), path)
-	fmt.Fprintf(e.Stderr, "Your original file (as it was before alirole first changed it), WITH its plaintext secrets, is kept in %s: delete it once the new profiles work.\n%s\n", backup, writebackWarning)
-	return e.reportRemaining(f, path, selected, why)
+	fmt.Fprintf(r.Stderr, "Replaced the secrets of %d profile(s) in %s with External profiles that call alirole.\n", len(r.scrub), r.path)
+	fmt.Fprintf(r.Stderr, "Your original file (as it was before alirole first changed it), WITH its plaintext secrets, is kept in %s: delete it once the new profiles work.\n%s\n", backup, writebackWarning)
+	return nil
 }
 
 // reportRemaining lists the selected profiles that still hold a plaintext
@@ -269,81 +340,112 @@ var fieldNotCarried = map[string]string{
 // returns the fields set in the file (present) that it did not carry over,
 // each with the reason (as Key and Value).
 func importKeys(p aliyuncli.Profile, present []string) (keys, dropped []config.KeyValue) {
-	used := map[string]bool{"name": true, "mode": true}
-	kv := func(k, v string) config.KeyValue { return config.KeyValue{Key: k, Value: v} }
-	add := func(cliKey, key, v string) {
-		used[cliKey] = true
-		if v != "" {
-			keys = append(keys, kv(key, v))
-		}
-	}
-	add("region_id", "region_id", p.RegionID)
-	// Role settings, as the CLI's GetCallerIdentity paths and credentials-go's
-	// CLI-profile provider read them (RamRoleArn, ChainableRamRoleArn,
-	// RamRoleArnWithRoleName, OIDC).
-	role := func() {
-		add("ram_role_arn", "ram_role_arn", p.RamRoleArn)
-		add("ram_session_name", "ram_session_name", p.RamSessionName)
-		add("external_id", "external_id", p.ExternalID)
-		add("sts_region", "sts_region", p.StsRegion)
-		add("sts_endpoint", "sts_endpoint", p.StsEndpoint)
-		add("policy", "policy", p.Policy)
-		used["enable_vpc"] = true
-		if p.EnableVpc {
-			keys = append(keys, kv("enable_vpc", "true"))
-		}
-		used["expired_seconds"] = true
-		if p.ExpiredSeconds > 0 {
-			keys = append(keys, kv("expired_seconds", strconv.Itoa(p.ExpiredSeconds)))
-		}
-	}
+	m := &cliKeyMap{used: map[string]bool{"name": true, "mode": true}}
+	m.add("region_id", "region_id", p.RegionID)
 	mode := aliyuncli.CanonicalMode(p.Mode)
+	m.mode(mode, p)
+	return m.keys, m.dropped(mode, present)
+}
+
+// cliKeyMap collects the alirole keys of one CLI profile and the CLI
+// fields they account for.
+type cliKeyMap struct {
+	keys []config.KeyValue
+	used map[string]bool
+}
+
+// set adds an alirole key that no CLI field maps to one to one.
+func (m *cliKeyMap) set(key, v string) {
+	m.keys = append(m.keys, config.KeyValue{Key: key, Value: v})
+}
+
+// add carries the CLI field cliKey over as key, if it is set.
+func (m *cliKeyMap) add(cliKey, key, v string) {
+	m.consume(cliKey)
+	if v != "" {
+		m.set(key, v)
+	}
+}
+
+// consume marks CLI fields as accounted for without carrying them over.
+func (m *cliKeyMap) consume(cliKeys ...string) {
+	for _, k := range cliKeys {
+		m.used[k] = true
+	}
+}
+
+// source sets credential_source, then carries each pair of CLI field and
+// its value over under the same name.
+func (m *cliKeyMap) source(kind string, fieldValues ...string) {
+	m.set("credential_source", kind)
+	for i := 0; i+1 < len(fieldValues); i += 2 {
+		m.add(fieldValues[i], fieldValues[i], fieldValues[i+1])
+	}
+}
+
+// mode maps the fields of the CLI's mode.
+func (m *cliKeyMap) mode(mode string, p aliyuncli.Profile) {
 	switch mode {
 	case "AK":
-		used["access_key_id"], used["access_key_secret"] = true, true
+		m.consume("access_key_id", "access_key_secret")
 	case "RamRoleArn":
-		used["access_key_id"], used["access_key_secret"] = true, true
-		role()
+		m.consume("access_key_id", "access_key_secret")
+		m.role(p)
 	case "ChainableRamRoleArn":
-		add("source_profile", "source_profile", p.SourceProfile)
-		role()
+		m.add("source_profile", "source_profile", p.SourceProfile)
+		m.role(p)
 	case "RamRoleArnWithRoleName":
-		keys = append(keys, kv("credential_source", config.SourceECSRAMRole))
-		add("ram_role_name", "ecs_ram_role_name", p.RamRoleName)
-		role()
+		m.set("credential_source", config.SourceECSRAMRole)
+		m.add("ram_role_name", "ecs_ram_role_name", p.RamRoleName)
+		m.role(p)
 	case "EcsRamRole":
-		keys = append(keys, kv("credential_source", config.SourceECSRAMRole))
-		add("ram_role_name", "ecs_ram_role_name", p.RamRoleName)
+		m.set("credential_source", config.SourceECSRAMRole)
+		m.add("ram_role_name", "ecs_ram_role_name", p.RamRoleName)
 	case "OIDC":
-		keys = append(keys, kv("credential_source", config.SourceOIDC))
-		add("oidc_provider_arn", "oidc_provider_arn", p.OIDCProviderArn)
-		add("oidc_token_file", "oidc_token_file", p.OIDCTokenFile)
-		role()
+		m.source(config.SourceOIDC, "oidc_provider_arn", p.OIDCProviderArn, "oidc_token_file", p.OIDCTokenFile)
+		m.role(p)
 	case "CredentialsURI":
-		keys = append(keys, kv("credential_source", config.SourceCredentialsURI))
-		add("credentials_uri", "credentials_uri", p.CredentialsURI)
+		m.source(config.SourceCredentialsURI, "credentials_uri", p.CredentialsURI)
 	case "External":
-		keys = append(keys, kv("credential_source", config.SourceExternal))
-		add("process_command", "process_command", p.ProcessCommand)
+		m.source(config.SourceExternal, "process_command", p.ProcessCommand)
 	case "CloudSSO":
 		// The access token (and the cached STS keys) are not profile keys:
 		// importTokens moves the token into the keychain.
-		used["access_key_id"], used["access_key_secret"], used["sts_token"] = true, true, true
-		used["access_token"], used["cloud_sso_access_token_expire"] = true, true
-		keys = append(keys, kv("credential_source", config.SourceCloudSSO))
-		add("cloud_sso_sign_in_url", "cloud_sso_sign_in_url", p.CloudSSOSignInURL)
-		add("cloud_sso_account_id", "cloud_sso_account_id", p.CloudSSOAccountID)
-		add("cloud_sso_access_config", "cloud_sso_access_config", p.CloudSSOAccessConfig)
+		m.consume("access_key_id", "access_key_secret", "sts_token", "access_token", "cloud_sso_access_token_expire")
+		m.source(config.SourceCloudSSO, "cloud_sso_sign_in_url", p.CloudSSOSignInURL,
+			"cloud_sso_account_id", p.CloudSSOAccountID, "cloud_sso_access_config", p.CloudSSOAccessConfig)
 	case "OAuth":
-		used["access_key_id"], used["access_key_secret"], used["sts_token"] = true, true, true
-		for _, k := range []string{"oauth_access_token", "oauth_refresh_token", "oauth_access_token_expire", "oauth_refresh_token_expire"} {
-			used[k] = true
-		}
-		keys = append(keys, kv("credential_source", config.SourceOAuth))
-		add("oauth_site_type", "oauth_site_type", strings.ToUpper(p.OAuthSiteType))
+		m.consume("access_key_id", "access_key_secret", "sts_token",
+			"oauth_access_token", "oauth_refresh_token", "oauth_access_token_expire", "oauth_refresh_token_expire")
+		m.source(config.SourceOAuth, "oauth_site_type", strings.ToUpper(p.OAuthSiteType))
 	}
+}
+
+// role maps the role settings, as the CLI's GetCallerIdentity paths and
+// credentials-go's CLI-profile provider read them (RamRoleArn,
+// ChainableRamRoleArn, RamRoleArnWithRoleName, OIDC).
+func (m *cliKeyMap) role(p aliyuncli.Profile) {
+	m.add("ram_role_arn", "ram_role_arn", p.RamRoleArn)
+	m.add("ram_session_name", "ram_session_name", p.RamSessionName)
+	m.add("external_id", "external_id", p.ExternalID)
+	m.add("sts_region", "sts_region", p.StsRegion)
+	m.add("sts_endpoint", "sts_endpoint", p.StsEndpoint)
+	m.add("policy", "policy", p.Policy)
+	m.consume("enable_vpc", "expired_seconds")
+	if p.EnableVpc {
+		m.set("enable_vpc", "true")
+	}
+	if p.ExpiredSeconds > 0 {
+		m.set("expired_seconds", strconv.Itoa(p.ExpiredSeconds))
+	}
+}
+
+// dropped lists the fields set in the file (present) that were not
+// accounted for, each with the reason (as Key and Value).
+func (m *cliKeyMap) dropped(mode string, present []string) []config.KeyValue {
+	var dropped []config.KeyValue
 	for _, k := range present {
-		if used[k] {
+		if m.used[k] {
 			continue
 		}
 		reason, ok := fieldNotCarried[k]
@@ -353,9 +455,9 @@ func importKeys(p aliyuncli.Profile, present []string) (keys, dropped []config.K
 				reason = "unknown field"
 			}
 		}
-		dropped = append(dropped, kv(k, reason))
+		dropped = append(dropped, config.KeyValue{Key: k, Value: reason})
 	}
-	return keys, dropped
+	return dropped
 }
 
 // knownCLIField reports whether k is a field of either client's profile.

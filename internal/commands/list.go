@@ -30,15 +30,7 @@ func (e Env) list(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("profiles") {
-		// Buffered: one write per line costs a system call per profile.
-		out := bufio.NewWriter(e.Stdout)
-		for _, n := range cfg.Names() {
-			fmt.Fprintln(out, n)
-		}
-		if err := out.Flush(); err != nil {
-			return fmt.Errorf("write profile names: %w", err)
-		}
-		return nil
+		return e.listNames(cfg)
 	}
 	store, err := e.openStore(c)
 	if err != nil {
@@ -48,17 +40,42 @@ func (e Env) list(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("list stored keys: %w", err)
 	}
-	hasKey := map[string]bool{}
-	for _, p := range stored {
-		hasKey[p] = true
+	latest, err := e.latestReadableSessions(store)
+	if err != nil {
+		return err
 	}
+	orphans := orphanKeys(cfg, stored)
+	if len(cfg.Names()) == 0 && len(orphans) == 0 {
+		// A bare table header tells a new user nothing.
+		fmt.Fprintf(e.Stderr, "No profiles yet (none in %s, no keys stored).\n"+
+			"Start with 'alirole add PROFILE': it stores an AccessKey in the keychain and adds [profile PROFILE] to that file;\n"+
+			"then add role profiles with source_profile and ram_role_arn (see the README's Configuration section).\n", cfg.Path)
+		return nil
+	}
+	return e.writeList(cfg, store, stored, orphans, latest)
+}
+
+// listNames is `list --profiles`.
+func (e Env) listNames(cfg *config.Config) error {
+	// Buffered: one write per line costs a system call per profile.
+	out := bufio.NewWriter(e.Stdout)
+	for _, n := range cfg.Names() {
+		fmt.Fprintln(out, n)
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("write profile names: %w", err)
+	}
+	return nil
+}
+
+// latestReadableSessions is latestSessions of the cached sessions. A
+// session that cannot be read shows as "-" in the list; it says why, or a
+// wrong passphrase looks like an empty cache.
+func (e Env) latestReadableSessions(store *keychain.Store) (map[string]keychain.Session, error) {
 	sessions, err := store.Sessions("")
 	if err != nil {
-		return fmt.Errorf("list cached sessions: %w", err)
+		return nil, fmt.Errorf("list cached sessions: %w", err)
 	}
-	latest := latestSessions(sessions)
-	// A session that cannot be read shows as "-" below; say why, or a
-	// wrong passphrase looks like an empty cache.
 	var unreadable []error
 	for _, en := range sessions {
 		if en.Err != nil {
@@ -68,8 +85,12 @@ func (e Env) list(c *cli.Context) error {
 	if len(unreadable) > 0 {
 		fmt.Fprintf(e.Stderr, "alirole: warning: %d cached session(s) could not be read: %v\n", len(unreadable), unreadable[0])
 	}
+	return latestSessions(sessions), nil
+}
 
-	names := cfg.Names()
+// orphanKeys lists, sorted, the stored keys of profiles the file does not
+// define.
+func orphanKeys(cfg *config.Config, stored []string) []string {
 	orphans := []string{}
 	for _, p := range stored {
 		if _, err := cfg.Profile(p); err != nil {
@@ -77,21 +98,23 @@ func (e Env) list(c *cli.Context) error {
 		}
 	}
 	sort.Strings(orphans)
-	if len(names) == 0 && len(orphans) == 0 {
-		// A bare table header tells a new user nothing.
-		fmt.Fprintf(e.Stderr, "No profiles yet (none in %s, no keys stored).\n"+
-			"Start with 'alirole add PROFILE': it stores an AccessKey in the keychain and adds [profile PROFILE] to that file;\n"+
-			"then add role profiles with source_profile and ram_role_arn (see the README's Configuration section).\n", cfg.Path)
-		return nil
-	}
+	return orphans
+}
 
+// writeList writes the table of profiles, then the orphaned keys and the
+// CloudSSO and OAuth tokens.
+func (e Env) writeList(cfg *config.Config, store *keychain.Store, stored, orphans []string, latest map[string]keychain.Session) error {
+	hasKey := map[string]bool{}
+	for _, p := range stored {
+		hasKey[p] = true
+	}
 	now := e.Now()
 	// tabwriter writes every cell and every run of padding on its own:
 	// unbuffered, 5,000 profiles took some 46,000 write system calls.
 	out := bufio.NewWriter(e.Stdout)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "PROFILE\tSOURCE / ROLE\tSTORED KEY\tSESSION")
-	for _, n := range names {
+	for _, n := range cfg.Names() {
 		p, _ := cfg.Profile(n)
 		key := "-"
 		if p.UsesKeychainAK() {

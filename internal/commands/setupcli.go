@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -73,15 +74,11 @@ func (e Env) setupCLI(c *cli.Context) error {
 		cliName = name
 	}
 	path := e.cliConfigPath(c, "cli-config")
-	unlock, err := aliyuncli.Lock(c.Context, path)
+	f, unlock, err := lockAndLoadCLIConfig(c.Context, path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	f, err := aliyuncli.Load(path)
-	if err != nil {
-		return err
-	}
 	global, err := e.exportOptions(c)
 	if err != nil {
 		return err
@@ -102,6 +99,28 @@ func (e Env) setupCLI(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	e.reportSetupCLI(c, path, cliName, name, created, backup)
+	return nil
+}
+
+// lockAndLoadCLIConfig locks the aliyun CLI's config file at path and reads
+// it. The caller holds the lock until the file is saved, so no concurrent
+// edit is lost.
+func lockAndLoadCLIConfig(ctx context.Context, path string) (f *aliyuncli.File, unlock func(), err error) {
+	unlock, err = aliyuncli.Lock(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err = aliyuncli.Load(path)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return f, unlock, nil
+}
+
+// reportSetupCLI says what setup-cli changed and how to try it.
+func (e Env) reportSetupCLI(c *cli.Context, path, cliName, name string, created bool, backup string) {
 	verb := "Updated"
 	if created {
 		verb = "Created"
@@ -117,7 +136,6 @@ func (e Env) setupCLI(c *cli.Context) error {
 		try += " --config-path " + aliyuncli.QuoteArg(path)
 	}
 	fmt.Fprintf(e.Stderr, "Try: %s --profile %s sts GetCallerIdentity\n%s\n", try, aliyuncli.QuoteArg(cliName), writebackWarning)
-	return nil
 }
 
 // carriedOptions are the global options that change what `alirole export`

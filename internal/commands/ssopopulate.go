@@ -117,13 +117,25 @@ func (e Env) ssoPopulate(c *cli.Context) error {
 		fmt.Fprintf(e.Stderr, "No accounts or access configurations are assigned to you at %s.\n", u)
 		return nil
 	}
-	// What the config already covers, and the names it uses.
+	return e.addAssignments(c, s.cfg, u, as)
+}
+
+// coveredAssignments maps each "account/access configuration" the config
+// already has a cloudsso profile for, at sign-in URL u, to that profile.
+func coveredAssignments(cfg *config.Config, u string) map[string]string {
 	covered := map[string]string{}
-	for _, n := range s.cfg.Names() {
-		if p, _ := s.cfg.Profile(n); p.IsRoot() && p.CredentialSource == config.SourceCloudSSO && p.CloudSSOSignInURL == u {
+	for _, n := range cfg.Names() {
+		if p, _ := cfg.Profile(n); p.IsRoot() && p.CredentialSource == config.SourceCloudSSO && p.CloudSSOSignInURL == u {
 			covered[p.CloudSSOAccountID+"/"+p.CloudSSOAccessConfig] = n
 		}
 	}
+	return covered
+}
+
+// addAssignments adds a cloudsso profile for each assignment the config
+// does not cover yet, under a name no profile uses, and says what it did.
+func (e Env) addAssignments(c *cli.Context, cfg *config.Config, u string, as []assignment) error {
+	covered := coveredAssignments(cfg, u)
 	names := populateNames(c.String("prefix"), as)
 	added, kept := 0, 0
 	var conflicts []string
@@ -135,7 +147,7 @@ func (e Env) ssoPopulate(c *cli.Context) error {
 			continue
 		}
 		name := names[i]
-		if _, err := s.cfg.Profile(name); err == nil {
+		if _, err := cfg.Profile(name); err == nil {
 			conflicts = append(conflicts, name)
 			fmt.Fprintf(e.Stderr, "  %-40s skipped: a profile of this name exists and is not this assignment; kept yours (account %s, %s)\n", name, a.account.AccountID, a.config.ID)
 			continue
@@ -147,7 +159,7 @@ func (e Env) ssoPopulate(c *cli.Context) error {
 			{Key: "cloud_sso_access_config", Value: a.config.ID},
 			{Key: "region_id", Value: c.String("region")},
 		}
-		created, err := config.AppendProfile(s.cfg.Path, name, keys)
+		created, err := config.AppendProfile(cfg.Path, name, keys)
 		if err != nil {
 			return fmt.Errorf("write profile %q: %w", name, err)
 		}
@@ -158,7 +170,7 @@ func (e Env) ssoPopulate(c *cli.Context) error {
 		added++
 		fmt.Fprintf(e.Stderr, "  %-40s added (%s / %s)\n", name, a.account.DisplayName, a.config.Name)
 	}
-	fmt.Fprintf(e.Stderr, "%d profile(s) added, %d already present, %d skipped, in %s.\n", added, kept, len(conflicts), s.cfg.Path)
+	fmt.Fprintf(e.Stderr, "%d profile(s) added, %d already present, %d skipped, in %s.\n", added, kept, len(conflicts), cfg.Path)
 	if len(conflicts) > 0 {
 		fmt.Fprintf(e.Stderr, "alirole: warning: %d assignment(s) got no profile because their names are taken (%s); run again with another --prefix to add them\n", len(conflicts), strings.Join(conflicts, ", "))
 	}
