@@ -19,8 +19,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/alirole/alirole/internal/webapi"
 )
 
 // DefaultClientID is the aliyun CLI's CloudSSO client id (aliyun-cli
@@ -68,17 +69,7 @@ type PortalError struct {
 }
 
 func (e *PortalError) Error() string {
-	msg := fmt.Sprintf("CloudSSO portal answered %d", e.Status)
-	if e.Code != "" {
-		msg += " " + e.Code
-	}
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	if e.RequestID != "" {
-		msg += " (request id " + e.RequestID + ")"
-	}
-	return msg
+	return webapi.Describe(fmt.Sprintf("CloudSSO portal answered %d", e.Status), e.Code, e.Message, e.RequestID)
 }
 
 // IsInvalidToken reports whether err is the portal refusing the access
@@ -127,25 +118,18 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	client := p.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	// The URL holds nothing secret, but Do keeps messages short.
+	resp, err := webapi.Do(p.HTTP, req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL holds nothing secret, but keep messages short
-		}
 		return fmt.Errorf("CloudSSO %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	data, err := webapi.ReadAnswer(resp.Body, maxAnswer)
+	if errors.Is(err, webapi.ErrTooLarge) {
+		return fmt.Errorf("CloudSSO %s: answer larger than %d bytes", path, maxAnswer)
+	}
 	if err != nil {
 		return fmt.Errorf("CloudSSO %s: read answer: %w", path, err)
-	}
-	if len(data) > maxAnswer {
-		return fmt.Errorf("CloudSSO %s: answer larger than %d bytes", path, maxAnswer)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		pe := &PortalError{Status: resp.StatusCode}
@@ -155,7 +139,7 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 			RequestID    string `json:"RequestId"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			pe.Code, pe.Message, pe.RequestID = printable(eb.ErrorCode, 64), printable(eb.ErrorMessage, 300), printable(eb.RequestID, 64)
+			pe.Code, pe.Message, pe.RequestID = webapi.Short(eb.ErrorCode, 64), webapi.Short(eb.ErrorMessage, 300), webapi.Short(eb.RequestID, 64)
 		}
 		return pe
 	}
@@ -163,20 +147,6 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 		return fmt.Errorf("CloudSSO %s: unreadable answer: %w", path, err)
 	}
 	return nil
-}
-
-// printable keeps server text short and free of control characters.
-func printable(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
 }
 
 // DeviceAuthorization is the answer to /device-authorization.
