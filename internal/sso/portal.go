@@ -219,36 +219,22 @@ const maxPages = 1000
 
 // ListAccounts lists every account the token's user is assigned to.
 func (p *Portal) ListAccounts(ctx context.Context, token string) ([]Account, error) {
-	var all []Account
-	next := ""
-	for page := 0; page < maxPages; page++ {
+	return collectPages("account", func(next string) ([]Account, bool, string, error) {
 		var out struct {
 			Accounts    []Account `json:"Accounts"`
 			IsTruncated bool      `json:"IsTruncated"`
 			NextToken   string    `json:"NextToken"`
 		}
 		q := url.Values{"NextToken": {next}, "MaxResults": {"100"}}
-		if err := p.do(ctx, http.MethodGet, "/access-assignments/accounts", q.Encode(), token, nil, &out); err != nil {
-			return nil, err
-		}
-		all = append(all, out.Accounts...)
-		if !out.IsTruncated {
-			return all, nil
-		}
-		if out.NextToken == "" || out.NextToken == next {
-			return nil, errors.New("CloudSSO account listing is truncated without a new NextToken")
-		}
-		next = out.NextToken
-	}
-	return nil, fmt.Errorf("CloudSSO account listing did not end after %d pages", maxPages)
+		err := p.do(ctx, http.MethodGet, "/access-assignments/accounts", q.Encode(), token, nil, &out)
+		return out.Accounts, out.IsTruncated, out.NextToken, err
+	})
 }
 
 // ListAccessConfigurations lists the user's access configurations in
 // account.
 func (p *Portal) ListAccessConfigurations(ctx context.Context, token, account string) ([]AccessConfiguration, error) {
-	var all []AccessConfiguration
-	next := ""
-	for page := 0; page < maxPages; page++ {
+	return collectPages("access configuration", func(next string) ([]AccessConfiguration, bool, string, error) {
 		var out struct {
 			List        []AccessConfiguration `json:"AccessConfigurationsForAccount"`
 			IsTruncated bool                  `json:"IsTruncated"`
@@ -258,19 +244,32 @@ func (p *Portal) ListAccessConfigurations(ctx context.Context, token, account st
 		if next != "" {
 			q.Set("NextToken", next)
 		}
-		if err := p.do(ctx, http.MethodGet, "/access-assignments/access-configurations", q.Encode(), token, nil, &out); err != nil {
+		err := p.do(ctx, http.MethodGet, "/access-assignments/access-configurations", q.Encode(), token, nil, &out)
+		return out.List, out.IsTruncated, out.NextToken, err
+	})
+}
+
+// collectPages follows NextToken through a listing of what, one fetch a
+// page, for at most maxPages pages; a page that is truncated but names no
+// new NextToken ends it with an error rather than a loop.
+func collectPages[T any](what string, fetch func(next string) ([]T, bool, string, error)) ([]T, error) {
+	var all []T
+	next := ""
+	for page := 0; page < maxPages; page++ {
+		items, truncated, token, err := fetch(next)
+		if err != nil {
 			return nil, err
 		}
-		all = append(all, out.List...)
-		if !out.IsTruncated {
+		all = append(all, items...)
+		if !truncated {
 			return all, nil
 		}
-		if out.NextToken == "" || out.NextToken == next {
-			return nil, errors.New("CloudSSO access configuration listing is truncated without a new NextToken")
+		if token == "" || token == next {
+			return nil, fmt.Errorf("CloudSSO %s listing is truncated without a new NextToken", what)
 		}
-		next = out.NextToken
+		next = token
 	}
-	return nil, fmt.Errorf("CloudSSO access configuration listing did not end after %d pages", maxPages)
+	return nil, fmt.Errorf("CloudSSO %s listing did not end after %d pages", what, maxPages)
 }
 
 // expiresAt turns ExpiresIn into a time, a little early so a token is
