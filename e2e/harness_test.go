@@ -222,6 +222,12 @@ func (s *sandbox) start(extra []string, timeout time.Duration, args ...string) (
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append(append([]string{}, s.env...), extra...)
+	return runCommand(cmd)
+}
+
+// runCommand runs cmd and collects its output and exit status; err says
+// only that it could not be run at all.
+func runCommand(cmd *exec.Cmd) (result, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -164,23 +164,18 @@ func (b *ssoBox) detached(extra []string, delivers bool, args ...string) result 
 	cmd := exec.CommandContext(ctx, binPath, append([]string{"--debug"}, args...)...)
 	cmd.Env = append(append([]string{}, b.env...), extra...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1
-		errb.WriteString(err.Error())
+	r, err := runCommand(cmd)
+	if err != nil {
+		r.code = -1
+		r.stderr += err.Error()
 	}
 	b.mu.Lock()
-	b.outputs = append(b.outputs, errb.String())
+	b.outputs = append(b.outputs, r.stderr)
 	if !delivers {
-		b.outputs = append(b.outputs, out.String())
+		b.outputs = append(b.outputs, r.stdout)
 	}
 	b.mu.Unlock()
-	return result{out.String(), errb.String(), code}
+	return r
 }
 
 func (b *ssoBox) browserOpens() []string {
