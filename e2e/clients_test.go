@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -45,16 +44,11 @@ func (s *sandbox) runClient(extra []string, name string, args ...string) result 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(clientsDir, name), args...)
 	cmd.Env = append(append([]string{}, s.env...), extra...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	r, err := runCommand(cmd)
+	if err != nil {
 		s.t.Fatal(err)
 	}
-	return result{out.String(), errb.String(), code}
+	return r
 }
 
 func parseModel(t *testing.T, r result) modelRun {

@@ -129,7 +129,15 @@ func newEmulator(t *testing.T) (*stsemu.Server, string) {
 // choosing; every emulator's certificate comes from testCA.
 func newEmulatorWith(t *testing.T, world *stsemu.World) (*stsemu.Server, string) {
 	t.Helper()
-	srv, err := stsemu.New(world, stsemu.Options{CA: testCA})
+	return startEmulator(t, world, stsemu.Options{}), caPath
+}
+
+// startEmulator starts an emulator of world with o (its certificate from
+// testCA) on TLS and plain HTTP, closed when the test ends.
+func startEmulator(t *testing.T, world *stsemu.World, o stsemu.Options) *stsemu.Server {
+	t.Helper()
+	o.CA = testCA
+	srv, err := stsemu.New(world, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +148,7 @@ func newEmulatorWith(t *testing.T, world *stsemu.World) (*stsemu.Server, string)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	return srv, caPath
+	return srv
 }
 
 // sandbox is one user's machine: home, config, file keychain, lock dir.
@@ -214,6 +222,12 @@ func (s *sandbox) start(extra []string, timeout time.Duration, args ...string) (
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append(append([]string{}, s.env...), extra...)
+	return runCommand(cmd)
+}
+
+// runCommand runs cmd and collects its output and exit status; err says
+// only that it could not be run at all.
+func runCommand(cmd *exec.Cmd) (result, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

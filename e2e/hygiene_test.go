@@ -57,14 +57,8 @@ func (h *hygiene) command(extra []string, args ...string) *exec.Cmd {
 // run runs alirole; delivers says whether its stdout may hold credentials.
 func (h *hygiene) run(delivers bool, extra []string, args ...string) result {
 	h.t.Helper()
-	cmd := h.command(extra, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{out.String(), errb.String(), 0}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
+	r, err := runCommand(h.command(extra, args...))
+	if err != nil {
 		h.t.Fatalf("run %v: %v", args, err)
 	}
 	h.stderrs = append(h.stderrs, strings.Join(args, " ")+":\n"+r.stderr)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -48,25 +47,10 @@ func newOAuthBox(t *testing.T) *ssoBox {
 		}
 	}
 	w.OAuth = &stsemu.OAuth{AccountID: acct, RoleName: "oauth-user", UserName: "oauth-dev"}
-	srv, err := stsemu.New(w, stsemu.Options{CA: testCA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartTLS("127.0.0.1:0", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartHTTP("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	b := &ssoBox{sandbox: newSandbox(t, srv, caPath), emu: srv}
-	b.browserLog = b.path("browser.log")
-	script := b.path("browser.sh")
-	if err := os.WriteFile(script, []byte(oauthBrowser), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	srv := startEmulator(t, w, stsemu.Options{})
+	b := newBrowserBox(t, srv, oauthBrowser)
 	base := "https://" + srv.Endpoint()
-	b.env = append(b.env, "BROWSER="+script, "SSO_BROWSER_LOG="+b.browserLog, "ALIROLE_OAUTH_SIGNIN_URL="+base, "ALIROLE_OAUTH_URL="+base)
+	b.env = append(b.env, "ALIROLE_OAUTH_SIGNIN_URL="+base, "ALIROLE_OAUTH_URL="+base)
 	b.writeConfig(oauthConfig)
 	return b
 }

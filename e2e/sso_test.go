@@ -133,25 +133,24 @@ func newSSOBoxWorld(t *testing.T, world *stsemu.World, o stsemu.SSOOptions) *sso
 		o.Interval = time.Second
 	}
 	o.EnforceInterval = true
-	srv, err := stsemu.New(world, stsemu.Options{CA: testCA, SSO: o})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartTLS("127.0.0.1:0", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartHTTP("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	b := &ssoBox{sandbox: newSandbox(t, srv, caPath), emu: srv, signInURL: "https://" + srv.Endpoint() + "/start/login"}
-	b.browserLog = b.path("browser.log")
-	script := b.path("browser.sh")
-	if err := os.WriteFile(script, []byte(ssoBrowser), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	b.env = append(b.env, "BROWSER="+script, "SSO_BROWSER_LOG="+b.browserLog)
+	srv := startEmulator(t, world, stsemu.Options{SSO: o})
+	b := newBrowserBox(t, srv, ssoBrowser)
+	b.signInURL = "https://" + srv.Endpoint() + "/start/login"
 	b.writeConfig(ssoConfig(b.signInURL))
+	return b
+}
+
+// newBrowserBox is a sandbox on srv whose browser ($BROWSER) is script,
+// which logs every URL it is given to b.browserLog.
+func newBrowserBox(t *testing.T, srv *stsemu.Server, script string) *ssoBox {
+	t.Helper()
+	b := &ssoBox{sandbox: newSandbox(t, srv, caPath), emu: srv}
+	b.browserLog = b.path("browser.log")
+	path := b.path("browser.sh")
+	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b.env = append(b.env, "BROWSER="+path, "SSO_BROWSER_LOG="+b.browserLog)
 	return b
 }
 
@@ -165,23 +164,18 @@ func (b *ssoBox) detached(extra []string, delivers bool, args ...string) result 
 	cmd := exec.CommandContext(ctx, binPath, append([]string{"--debug"}, args...)...)
 	cmd.Env = append(append([]string{}, b.env...), extra...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1
-		errb.WriteString(err.Error())
+	r, err := runCommand(cmd)
+	if err != nil {
+		r.code = -1
+		r.stderr += err.Error()
 	}
 	b.mu.Lock()
-	b.outputs = append(b.outputs, errb.String())
+	b.outputs = append(b.outputs, r.stderr)
 	if !delivers {
-		b.outputs = append(b.outputs, out.String())
+		b.outputs = append(b.outputs, r.stdout)
 	}
 	b.mu.Unlock()
-	return result{out.String(), errb.String(), code}
+	return r
 }
 
 func (b *ssoBox) browserOpens() []string {

@@ -1,15 +1,10 @@
 package keychain
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/99designs/keyring"
 )
 
 // oauthTokenPrefix is the namespace of OAuth tokens: one item per OAuth
@@ -30,10 +25,14 @@ type OAuthToken struct {
 }
 
 // OAuthTokenEntry is one listed token; Err is set when it could not be read.
-type OAuthTokenEntry struct {
-	Key   string
-	Token OAuthToken
-	Err   error
+type OAuthTokenEntry = TokenEntry[OAuthToken]
+
+var oauthItems = tokenItems[OAuthToken]{
+	prefix: oauthTokenPrefix,
+	what:   "OAuth token",
+	desc:   "Alibaba Cloud OAuth refresh and access token",
+	decode: decodeOAuthToken,
+	urlOf:  func(t OAuthToken) string { return t.OAuthURL },
 }
 
 type oauthTokenData struct {
@@ -46,25 +45,11 @@ type oauthTokenData struct {
 }
 
 // OAuthTokenKey names the item of oauthURL.
-func OAuthTokenKey(oauthURL string) string {
-	sum := sha256.Sum256([]byte(oauthURL))
-	return oauthTokenPrefix + hex.EncodeToString(sum[:])[:hopHashLen]
-}
+func OAuthTokenKey(oauthURL string) string { return oauthItems.key(oauthURL) }
 
 // OAuthToken returns the tokens stored for oauthURL.
 func (s *Store) OAuthToken(oauthURL string) (OAuthToken, error) {
-	item, err := s.ring.Get(OAuthTokenKey(oauthURL))
-	if err != nil {
-		return OAuthToken{}, fmt.Errorf("OAuth token for %s: %w", oauthURL, mapGetError(err))
-	}
-	t, err := decodeOAuthToken(item.Data)
-	if err != nil {
-		return OAuthToken{}, fmt.Errorf("OAuth token for %s: %w", oauthURL, err)
-	}
-	if t.OAuthURL != oauthURL {
-		return OAuthToken{}, fmt.Errorf("OAuth token for %s: %w (stored for another URL)", oauthURL, ErrCorrupt)
-	}
-	return t, nil
+	return oauthItems.get(s, oauthURL)
 }
 
 func decodeOAuthToken(data []byte) (OAuthToken, error) {
@@ -112,51 +97,13 @@ func (s *Store) SetOAuthToken(t OAuthToken) error {
 	if !t.Created.IsZero() {
 		d.Created = t.Created.UTC().Format(time.RFC3339)
 	}
-	data, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("encode OAuth token: %w", err)
-	}
-	err = s.ring.Set(keyring.Item{
-		Key:                       OAuthTokenKey(t.OAuthURL),
-		Data:                      data,
-		Label:                     "alirole OAuth token for " + t.OAuthURL,
-		Description:               "Alibaba Cloud OAuth refresh and access token",
-		KeychainNotSynchronizable: true,
-	})
-	if err != nil {
-		return fmt.Errorf("store OAuth token for %s: %w", t.OAuthURL, err)
-	}
-	return nil
+	return oauthItems.set(s, t.OAuthURL, d)
 }
 
 // RemoveOAuthToken deletes the tokens of oauthURL, or reports ErrNotFound.
 func (s *Store) RemoveOAuthToken(oauthURL string) error {
-	if err := s.removeExisting(s.ring, OAuthTokenKey(oauthURL)); err != nil {
-		return fmt.Errorf("remove OAuth token for %s: %w", oauthURL, err)
-	}
-	return nil
+	return oauthItems.remove(s, oauthURL)
 }
 
 // OAuthTokens lists every stored OAuth token, sorted by key.
-func (s *Store) OAuthTokens() ([]OAuthTokenEntry, error) {
-	keys, err := keysOf(s.ring)
-	if err != nil {
-		return nil, err
-	}
-	var out []OAuthTokenEntry
-	for _, k := range keys {
-		if !strings.HasPrefix(k, oauthTokenPrefix) {
-			continue
-		}
-		item, err := s.ring.Get(k)
-		if isNotFound(err) {
-			continue
-		}
-		e := OAuthTokenEntry{Key: k, Err: err}
-		if err == nil {
-			e.Token, e.Err = decodeOAuthToken(item.Data)
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
+func (s *Store) OAuthTokens() ([]OAuthTokenEntry, error) { return oauthItems.list(s) }

@@ -1,15 +1,11 @@
 package keychain
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/99designs/keyring"
 )
 
 // ssoTokenPrefix is the namespace of CloudSSO access tokens: one item per
@@ -27,10 +23,14 @@ type SSOToken struct {
 }
 
 // SSOTokenEntry is one listed token; Err is set when it could not be read.
-type SSOTokenEntry struct {
-	Key   string
-	Token SSOToken
-	Err   error
+type SSOTokenEntry = TokenEntry[SSOToken]
+
+var ssoItems = tokenItems[SSOToken]{
+	prefix: ssoTokenPrefix,
+	what:   "CloudSSO token",
+	desc:   "Alibaba Cloud CloudSSO access token",
+	decode: decodeSSOToken,
+	urlOf:  func(t SSOToken) string { return t.SignInURL },
 }
 
 type ssoTokenData struct {
@@ -40,29 +40,13 @@ type ssoTokenData struct {
 	Created     string `json:"created,omitempty"`
 }
 
-// SSOTokenKey names the item holding the token for signInURL. The URL is
-// hashed so that item names stay short and uniform.
-func SSOTokenKey(signInURL string) string {
-	sum := sha256.Sum256([]byte(signInURL))
-	return ssoTokenPrefix + hex.EncodeToString(sum[:])[:hopHashLen]
-}
+// SSOTokenKey names the item holding the token for signInURL.
+func SSOTokenKey(signInURL string) string { return ssoItems.key(signInURL) }
 
 // SSOToken returns the token stored for signInURL; expiry is the caller's
 // business.
 func (s *Store) SSOToken(signInURL string) (SSOToken, error) {
-	key := SSOTokenKey(signInURL)
-	item, err := s.ring.Get(key)
-	if err != nil {
-		return SSOToken{}, fmt.Errorf("CloudSSO token for %s: %w", signInURL, mapGetError(err))
-	}
-	t, err := decodeSSOToken(item.Data)
-	if err != nil {
-		return SSOToken{}, fmt.Errorf("CloudSSO token for %s: %w", signInURL, err)
-	}
-	if t.SignInURL != signInURL {
-		return SSOToken{}, fmt.Errorf("CloudSSO token for %s: %w (stored for another URL)", signInURL, ErrCorrupt)
-	}
-	return t, nil
+	return ssoItems.get(s, signInURL)
 }
 
 func decodeSSOToken(data []byte) (SSOToken, error) {
@@ -101,54 +85,16 @@ func (s *Store) SetSSOToken(t SSOToken) error {
 	if !t.Created.IsZero() {
 		d.Created = t.Created.UTC().Format(time.RFC3339)
 	}
-	data, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("encode CloudSSO token: %w", err)
-	}
-	err = s.ring.Set(keyring.Item{
-		Key:                       SSOTokenKey(t.SignInURL),
-		Data:                      data,
-		Label:                     "alirole CloudSSO token for " + t.SignInURL,
-		Description:               "Alibaba Cloud CloudSSO access token",
-		KeychainNotSynchronizable: true,
-	})
-	if err != nil {
-		return fmt.Errorf("store CloudSSO token for %s: %w", t.SignInURL, err)
-	}
-	return nil
+	return ssoItems.set(s, t.SignInURL, d)
 }
 
 // RemoveSSOToken deletes the token for signInURL, or reports ErrNotFound.
 func (s *Store) RemoveSSOToken(signInURL string) error {
-	if err := s.removeExisting(s.ring, SSOTokenKey(signInURL)); err != nil {
-		return fmt.Errorf("remove CloudSSO token for %s: %w", signInURL, err)
-	}
-	return nil
+	return ssoItems.remove(s, signInURL)
 }
 
 // SSOTokens lists every stored CloudSSO token, sorted by key.
-func (s *Store) SSOTokens() ([]SSOTokenEntry, error) {
-	keys, err := keysOf(s.ring)
-	if err != nil {
-		return nil, err
-	}
-	var out []SSOTokenEntry
-	for _, k := range keys {
-		if !strings.HasPrefix(k, ssoTokenPrefix) {
-			continue
-		}
-		item, err := s.ring.Get(k)
-		if isNotFound(err) {
-			continue
-		}
-		e := SSOTokenEntry{Key: k, Err: err}
-		if err == nil {
-			e.Token, e.Err = decodeSSOToken(item.Data)
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
+func (s *Store) SSOTokens() ([]SSOTokenEntry, error) { return ssoItems.list(s) }
 
 // RemoveSSOTokenKey deletes a listed token item by key (for one that
 // cannot be decoded, so its URL is unknown).

@@ -11,7 +11,6 @@ import (
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/creds"
-	"github.com/alirole/alirole/keychain"
 )
 
 // SSOTokens provides CloudSSO access tokens (internal/sso.Manager).
@@ -28,27 +27,16 @@ type SSOTokens interface {
 // /cloud-credentials call with an access token from Options.SSO, and the
 // STS credentials are cached in the keychain like a hop's session, so a
 // warm run needs neither the token nor the portal.
-type ssoNode struct {
-	r       *Resolver
-	ctx     context.Context
-	prof    *config.Profile
-	id, key string
-	secrets *secretSet
-	memo    *creds.Credentials
-	// gen is the session generation read before the resolution began
-	// (see Resolver.build): a session is cached only while it is current.
-	gen keychain.Generation
-}
+type ssoNode struct{ signInSource }
 
 func (r *Resolver) ssoSource(ctx context.Context, p *config.Profile, secrets *secretSet) (node, error) {
 	if r.o.SSO == nil {
 		return nil, errf(p.Name, "CloudSSO sources are not available here")
 	}
 	id := "cloudsso:" + p.CloudSSOSignInURL + "|" + p.CloudSSOAccountID + "|" + p.CloudSSOAccessConfig
-	return &ssoNode{r: r, ctx: ctx, prof: p, id: id, key: keychain.SessionKey(p.Name, id), secrets: secrets}, nil
+	return &ssoNode{newSignInSource(r, ctx, p, id, secrets)}, nil
 }
 
-func (n *ssoNode) identity() string { return n.id }
 func (n *ssoNode) describe() string {
 	return fmt.Sprintf("profile %q (cloudsso account %s, access configuration %s)", n.prof.Name, n.prof.CloudSSOAccountID, n.prof.CloudSSOAccessConfig)
 }
@@ -59,11 +47,9 @@ func (n *ssoNode) get() (creds.Credentials, error) {
 	}
 	o := n.r.o
 	log := o.Log.With("profile", n.prof.Name, "source", "cloudsso")
-	if !o.NoCache && !o.Refresh {
-		if c, ok := n.cached(o.Now(), time.Time{}); ok {
-			log.Debug("cached CloudSSO session reused", "expires", c.ExpirationString())
-			return c, nil
-		}
+	if c, ok := n.warm(); ok {
+		log.Debug("cached CloudSSO session reused", "expires", c.ExpirationString())
+		return c, nil
 	}
 	start := o.Now()
 	// The token first: its lock is where processes wait for one sign-in
@@ -76,39 +62,23 @@ func (n *ssoNode) get() (creds.Credentials, error) {
 	if o.NoCache {
 		return n.fetch(log, tok)
 	}
-	unlock, err := n.r.lockHop(n.ctx, n.key)
+	unlock, c, ok, err := n.lock(start)
 	if err != nil {
-		return creds.Credentials{}, errf(n.prof.Name, "%w", err)
+		return creds.Credentials{}, err
 	}
 	defer unlock()
-	notBefore := time.Time{}
-	if o.Refresh {
-		notBefore = start
-	}
-	if c, ok := n.cached(o.Now(), notBefore); ok {
+	if ok {
 		log.Debug("CloudSSO session cached by another process reused", "expires", c.ExpirationString())
 		return c, nil
 	}
-	c, err := n.fetch(log, tok)
+	c, err = n.fetch(log, tok)
 	if err != nil {
 		return c, err
 	}
-	sess := keychain.Session{Profile: n.prof.Name, Credentials: c, Created: o.Now()}
-	if err := o.Store.SetSessionSince(n.gen, n.key, sess); err != nil {
+	if err := n.store(c); err != nil {
 		log.Warn("could not cache CloudSSO session", "err", err)
 	}
 	return c, nil
-}
-
-func (n *ssoNode) cached(now, notBefore time.Time) (creds.Credentials, bool) {
-	o := n.r.o
-	s, err := o.Store.Session(n.key)
-	if err != nil || !s.Credentials.IsSTS() || !s.Credentials.ValidFor(now, o.ExpiryWindow) || s.Created.Before(notBefore) {
-		return creds.Credentials{}, false
-	}
-	n.secrets.add(s.Credentials)
-	n.memo = &s.Credentials
-	return s.Credentials, true
 }
 
 // fetch calls /cloud-credentials; a token the portal refuses is reported
@@ -119,8 +89,7 @@ func (n *ssoNode) fetch(log interface{ Debug(string, ...any) }, tok string) (cre
 	for attempt := 1; ; attempt++ {
 		c, err := n.call(tok)
 		if err == nil {
-			n.secrets.add(c)
-			n.memo = &c
+			n.keep(c)
 			return c, nil
 		}
 		if !ssoTokenRefused(err) || attempt > 1 {

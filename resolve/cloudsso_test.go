@@ -85,14 +85,7 @@ func TestCloudSSOSourceCachesAndReplacesARefusedTokenOnce(t *testing.T) {
 		}}},
 		CloudSSO: &stsemu.CloudSSO{Assignments: []stsemu.SSOAssignment{{AccountID: testAcct, AccessConfigurationID: "ac-admin", AccessConfigurationName: "Admin", RoleName: ssoRole}}},
 	}
-	emu, err := stsemu.New(world, stsemu.Options{CA: testCA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.StartTLS("127.0.0.1:0", ""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := startTestEmulator(t, world)
 	cfg, err := config.Parse("/test/config", []byte(`
 [profile sso]
 credential_source = cloudsso

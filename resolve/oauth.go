@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/creds"
-	"github.com/alirole/alirole/keychain"
 )
 
 // OAuthProviders hands out credentials-go OAuth providers with fresh
@@ -22,27 +20,16 @@ type OAuthProviders interface {
 
 // oauthNode is an oauth root; its STS credentials are cached like a hop's
 // session.
-type oauthNode struct {
-	r       *Resolver
-	ctx     context.Context
-	prof    *config.Profile
-	id, key string
-	secrets *secretSet
-	memo    *creds.Credentials
-	// gen is the session generation read before the resolution began
-	// (see Resolver.build): a session is cached only while it is current.
-	gen keychain.Generation
-}
+type oauthNode struct{ signInSource }
 
 func (r *Resolver) oauthSource(ctx context.Context, p *config.Profile, secrets *secretSet) (node, error) {
 	if r.o.OAuth == nil {
 		return nil, errf(p.Name, "OAuth sources are not available here")
 	}
 	id := "oauth:" + p.OAuthSiteType
-	return &oauthNode{r: r, ctx: ctx, prof: p, id: id, key: keychain.SessionKey(p.Name, id), secrets: secrets}, nil
+	return &oauthNode{newSignInSource(r, ctx, p, id, secrets)}, nil
 }
 
-func (n *oauthNode) identity() string { return n.id }
 func (n *oauthNode) describe() string {
 	return fmt.Sprintf("profile %q (oauth, %s site)", n.prof.Name, n.prof.OAuthSiteType)
 }
@@ -52,23 +39,17 @@ func (n *oauthNode) get() (creds.Credentials, error) {
 		return *n.memo, nil
 	}
 	o := n.r.o
-	if !o.NoCache && !o.Refresh {
-		if c, ok := n.cached(o.Now(), time.Time{}); ok {
-			return c, nil
-		}
+	if c, ok := n.warm(); ok {
+		return c, nil
 	}
 	start := o.Now()
 	if !o.NoCache {
-		unlock, err := n.r.lockHop(n.ctx, n.key)
+		unlock, c, ok, err := n.lock(start)
 		if err != nil {
-			return creds.Credentials{}, errf(n.prof.Name, "%w", err)
+			return creds.Credentials{}, err
 		}
 		defer unlock()
-		notBefore := time.Time{}
-		if o.Refresh {
-			notBefore = start
-		}
-		if c, ok := n.cached(o.Now(), notBefore); ok {
+		if ok {
 			return c, nil
 		}
 	}
@@ -91,23 +72,11 @@ func (n *oauthNode) get() (creds.Credentials, error) {
 	if err := checkAnswer(c, o.Now(), maxSourceLifetime, true); err != nil {
 		return creds.Credentials{}, errf(n.prof.Name, "the OAuth exchange returned unusable credentials: %w\n  what to do: nothing was cached; try again, or sign in again with 'alirole oauth login %s'", err, n.prof.Name)
 	}
-	n.secrets.add(c)
-	n.memo = &c
+	n.keep(c)
 	if !o.NoCache {
-		if err := o.Store.SetSessionSince(n.gen, n.key, keychain.Session{Profile: n.prof.Name, Credentials: c, Created: o.Now()}); err != nil {
+		if err := n.store(c); err != nil {
 			o.Log.Warn("could not cache OAuth session", "err", err)
 		}
 	}
 	return c, nil
-}
-
-func (n *oauthNode) cached(now, notBefore time.Time) (creds.Credentials, bool) {
-	o := n.r.o
-	s, err := o.Store.Session(n.key)
-	if err != nil || !s.Credentials.IsSTS() || !s.Credentials.ValidFor(now, o.ExpiryWindow) || s.Created.Before(notBefore) {
-		return creds.Credentials{}, false
-	}
-	n.secrets.add(s.Credentials)
-	n.memo = &s.Credentials
-	return s.Credentials, true
 }

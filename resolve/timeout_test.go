@@ -50,6 +50,12 @@ func newTestEmulator(t *testing.T) *stsemu.Server {
 			{Name: "prod", Trust: []stsemu.Trust{{Principal: testAdminArn}}},
 		},
 	}}}
+	return startTestEmulator(t, world)
+}
+
+// startTestEmulator serves world over TLS (testCA) until the test ends.
+func startTestEmulator(t *testing.T, world *stsemu.World) *stsemu.Server {
+	t.Helper()
 	emu, err := stsemu.New(world, stsemu.Options{CA: testCA})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,10 @@
 package commands
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/oauth"
-	"github.com/alirole/alirole/internal/signin"
 	"github.com/alirole/alirole/keychain"
 	"github.com/alirole/alirole/resolve"
 )
@@ -58,10 +55,7 @@ func OAuth(e Env) *cli.Command {
 func (s *session) oauthManager(c *cli.Context) *oauth.Manager {
 	e := s.env
 	lockDir, _ := resolve.DefaultLockDir(e.Getenv) // resolver() reports the error
-	timeout := c.Duration("sts-timeout")
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
+	timeout := signInHTTPTimeout(c)
 	connect := min(5*time.Second, timeout/2)
 	cfg := s.cfg
 	return &oauth.Manager{
@@ -77,15 +71,9 @@ func (s *session) oauthManager(c *cli.Context) *oauth.Manager {
 }
 
 func oauthProfileFor(cfg *config.Config, site string) string {
-	if cfg == nil {
-		return ""
-	}
-	for _, n := range cfg.Names() {
-		if p, err := cfg.Profile(n); err == nil && p.IsRoot() && p.CredentialSource == config.SourceOAuth && p.OAuthSiteType == site {
-			return n
-		}
-	}
-	return ""
+	return rootProfileFor(cfg, func(p *config.Profile) bool {
+		return p.CredentialSource == config.SourceOAuth && p.OAuthSiteType == site
+	})
 }
 
 func (e Env) oauthLogin(c *cli.Context) error {
@@ -114,10 +102,7 @@ func (e Env) oauthLogin(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var open func(ctx context.Context, url string) error
-	if !c.Bool("no-browser") && hasDisplay(e.Getenv, runtime.GOOS) {
-		open = signin.BrowserOpener(e.Getenv, runtime.GOOS)
-	}
+	open := e.browserOpener(c)
 	var out io.Writer = e.Stderr
 	if e.TTY != nil {
 		if tty, err := e.TTY(); err == nil {
@@ -149,19 +134,9 @@ func (e Env) oauthLogin(c *cli.Context) error {
 }
 
 func (s *session) clearOAuthSessions(site string) (int, error) {
-	n := 0
-	for _, name := range s.cfg.Names() {
-		chain, err := s.cfg.Chain(name)
-		if err != nil || chain[0].CredentialSource != config.SourceOAuth || chain[0].OAuthSiteType != site {
-			continue
-		}
-		k, err := s.store.ClearSessions(name)
-		if err != nil {
-			return n, fmt.Errorf("clear sessions of profile %q: %w", name, err)
-		}
-		n += k
-	}
-	return n, nil
+	return s.clearRootedSessions(func(root *config.Profile) bool {
+		return root.CredentialSource == config.SourceOAuth && root.OAuthSiteType == site
+	})
 }
 
 func (e Env) oauthLogout(c *cli.Context) error {

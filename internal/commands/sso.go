@@ -1,12 +1,10 @@
 package commands
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/alirole/alirole/config"
-	"github.com/alirole/alirole/internal/signin"
 	"github.com/alirole/alirole/internal/sso"
 	"github.com/alirole/alirole/keychain"
 	"github.com/alirole/alirole/resolve"
@@ -85,14 +82,8 @@ func hasDisplay(getenv func(string) string, goos string) bool {
 func (s *session) ssoManager(c *cli.Context) *sso.Manager {
 	e := s.env
 	lockDir, _ := resolve.DefaultLockDir(e.Getenv) // resolver() reports the error
-	var browser func(ctx context.Context, url string) error
-	if !c.Bool("no-browser") && hasDisplay(e.Getenv, runtime.GOOS) {
-		browser = signin.BrowserOpener(e.Getenv, runtime.GOOS)
-	}
-	timeout := c.Duration("sts-timeout")
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
+	browser := e.browserOpener(c)
+	timeout := signInHTTPTimeout(c)
 	clientID := sso.ClientID(e.Getenv)
 	cfg := s.cfg
 	return &sso.Manager{
@@ -123,15 +114,9 @@ func (s *session) ssoManager(c *cli.Context) *sso.Manager {
 
 // ssoProfileFor names the first cloudsso profile with signInURL.
 func ssoProfileFor(cfg *config.Config, signInURL string) string {
-	if cfg == nil {
-		return ""
-	}
-	for _, n := range cfg.Names() {
-		if p, err := cfg.Profile(n); err == nil && p.IsRoot() && p.CredentialSource == config.SourceCloudSSO && p.CloudSSOSignInURL == signInURL {
-			return n
-		}
-	}
-	return ""
+	return rootProfileFor(cfg, func(p *config.Profile) bool {
+		return p.CredentialSource == config.SourceCloudSSO && p.CloudSSOSignInURL == signInURL
+	})
 }
 
 // ssoRoot returns the cloudsso profile a chain starts at.
@@ -222,17 +207,11 @@ func (e Env) ssoLogout(c *cli.Context) error {
 			return rerr
 		}
 		tokenGone := rerr == nil
-		n := 0
-		for _, name := range s.cfg.Names() {
-			chain, cerr := s.cfg.Chain(name)
-			if cerr != nil || chain[0].CredentialSource != config.SourceCloudSSO || chain[0].CloudSSOSignInURL != u {
-				continue
-			}
-			k, cerr := s.store.ClearSessions(name)
-			if cerr != nil {
-				return fmt.Errorf("clear sessions of profile %q: %w", name, cerr)
-			}
-			n += k
+		n, err := s.clearRootedSessions(func(root *config.Profile) bool {
+			return root.CredentialSource == config.SourceCloudSSO && root.CloudSSOSignInURL == u
+		})
+		if err != nil {
+			return err
 		}
 		state := "no token was stored"
 		if tokenGone {

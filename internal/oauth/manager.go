@@ -2,20 +2,16 @@ package oauth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aliyun/credentials-go/credentials/providers"
-	"github.com/gofrs/flock"
 
+	"github.com/alirole/alirole/internal/signinlock"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -73,18 +69,11 @@ func (m *Manager) hint(site string) string {
 
 // Lock takes the cross-process lock of the site's tokens.
 func (m *Manager) Lock(ctx context.Context, site Site) (func(), error) {
-	if err := os.MkdirAll(m.LockDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create lock directory: %w", err)
-	}
-	sum := sha256.Sum256([]byte(site.OAuthURL))
-	fl := flock.New(filepath.Join(m.LockDir, "oauth-"+hex.EncodeToString(sum[:12])+".lock"), flock.SetPermissions(0o600))
-	lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	ok, err := fl.TryLockContext(lctx, 20*time.Millisecond)
-	if err == nil && !ok {
-		err = errors.New("not acquired")
-	}
+	fl, err := signinlock.New(m.LockDir, signinlock.Base(m.LockDir, "oauth-", site.OAuthURL))
 	if err != nil {
+		return nil, err
+	}
+	if err := signinlock.Wait(ctx, fl, 2*time.Minute, 20*time.Millisecond); err != nil {
 		return nil, fmt.Errorf("wait for the OAuth token lock: %w", err)
 	}
 	return func() { _ = fl.Unlock() }, nil

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alirole/alirole/internal/webapi"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -101,14 +102,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("OAuth service answered %d", e.Status)
-	if e.Code != "" {
-		msg += " " + e.Code
-	}
-	if e.Description != "" {
-		msg += ": " + e.Description
-	}
-	return msg
+	return webapi.Describe(fmt.Sprintf("OAuth service answered %d", e.Status), e.Code, e.Description, "")
 }
 
 // Permanent reports whether err means the grant is gone for good: the
@@ -236,7 +230,7 @@ func Login(ctx context.Context, o LoginOptions) (keychain.OAuthToken, error) {
 		if e := r.FormValue("error"); e != "" {
 			http.Error(w, "Authorization failed. You can close this window.", http.StatusBadRequest)
 			select {
-			case got <- answer{err: fmt.Errorf("the OAuth sign-in was refused: %s", printable(e, 64))}:
+			case got <- answer{err: fmt.Errorf("the OAuth sign-in was refused: %s", webapi.Short(e, 64))}:
 			default:
 			}
 			return
@@ -323,9 +317,6 @@ func Refresh(ctx context.Context, client *http.Client, site Site, refreshToken s
 const maxAnswer = 1 << 20
 
 func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Values, now func() time.Time) (keychain.OAuthToken, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
 	if now == nil {
 		now = time.Now
 	}
@@ -335,17 +326,13 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
+	resp, err := webapi.Do(client, req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
 		return keychain.OAuthToken{}, fmt.Errorf("POST %s/v1/token: %w", site.OAuthURL, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil || len(data) > maxAnswer {
+	data, err := webapi.ReadAnswer(resp.Body, maxAnswer)
+	if err != nil {
 		return keychain.OAuthToken{}, fmt.Errorf("read the token answer: too large or cut off")
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -355,7 +342,7 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 			Description string `json:"error_description"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			e.Code, e.Description = printable(eb.Error, 64), printable(eb.Description, 300)
+			e.Code, e.Description = webapi.Short(eb.Error, 64), webapi.Short(eb.Description, 300)
 		}
 		return keychain.OAuthToken{}, e
 	}
@@ -375,17 +362,4 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 		Site: site.Name, OAuthURL: site.OAuthURL, RefreshToken: t.RefreshToken, AccessToken: t.AccessToken,
 		AccessExpires: n.Add(time.Duration(t.ExpiresIn) * time.Second), Created: n,
 	}, nil
-}
-
-func printable(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
 }

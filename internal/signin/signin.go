@@ -21,6 +21,7 @@ import (
 
 	"github.com/alirole/alirole/internal/creds"
 	"github.com/alirole/alirole/internal/scrub"
+	"github.com/alirole/alirole/internal/webapi"
 )
 
 // Federation endpoints and their consoles.
@@ -49,16 +50,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("sign-in service: HTTP %d", e.Status)
-	if e.Code != "" {
-		msg += " " + e.Code
-	}
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	if e.RequestID != "" {
-		msg += " (request id " + e.RequestID + ")"
-	}
+	msg := webapi.Describe(fmt.Sprintf("sign-in service: HTTP %d", e.Status), e.Code, e.Message, e.RequestID)
 	switch {
 	case e.Code == "" || e.Code == "MalformedResponse":
 		msg += "; a proxy or gateway may have answered: check the sign-in url (--signin-url, ALIROLE_SIGNIN_URL)"

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alirole/alirole/internal/clock"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -79,7 +80,7 @@ func Login(ctx context.Context, o LoginOptions) (keychain.SSOToken, error) {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = clock.Sleep
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultLoginTimeout
@@ -150,16 +151,5 @@ func Login(ctx context.Context, o LoginOptions) (keychain.SSOToken, error) {
 				return keychain.SSOToken{}, fmt.Errorf("CloudSSO sign-in at %s: %w", p.SignInURL, err)
 			}
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

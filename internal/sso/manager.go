@@ -2,21 +2,17 @@ package sso
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
-
+	"github.com/alirole/alirole/internal/signinlock"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -123,19 +119,14 @@ func (m *Manager) Login(ctx context.Context, signInURL string, force bool) (keyc
 	return m.signIn(ctx, signInURL, force)
 }
 
-func lockName(signInURL string) string {
-	sum := sha256.Sum256([]byte(signInURL))
-	return "sso-" + hex.EncodeToString(sum[:12])
-}
-
 // signIn takes the URL's lock, rechecks the keychain (another process may
 // have signed in meanwhile) and runs the device flow.
 func (m *Manager) signIn(ctx context.Context, signInURL string, force bool) (keychain.SSOToken, error) {
-	if err := os.MkdirAll(m.LockDir, 0o700); err != nil {
-		return keychain.SSOToken{}, fmt.Errorf("create lock directory: %w", err)
+	base := signinlock.Base(m.LockDir, "sso-", signInURL)
+	fl, err := signinlock.New(m.LockDir, base)
+	if err != nil {
+		return keychain.SSOToken{}, err
 	}
-	base := filepath.Join(m.LockDir, lockName(signInURL))
-	fl := flock.New(base+".lock", flock.SetPermissions(0o600))
 	started := m.now()
 	ok, err := fl.TryLock()
 	if err != nil {
@@ -148,13 +139,7 @@ func (m *Manager) signIn(ctx context.Context, signInURL string, force bool) (key
 		fmt.Fprintf(out, "alirole: another alirole process is signing in to CloudSSO (%s); waiting for it\n", signInURL)
 		closeOut()
 		timeout := m.loginTimeout() + 30*time.Second
-		lctx, cancel := context.WithTimeout(ctx, timeout)
-		ok, err = fl.TryLockContext(lctx, 50*time.Millisecond)
-		cancel()
-		if err == nil && !ok {
-			err = errors.New("not acquired")
-		}
-		if err != nil {
+		if err := signinlock.Wait(ctx, fl, timeout, 50*time.Millisecond); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return keychain.SSOToken{}, fmt.Errorf("timed out after %s waiting for another alirole process to finish signing in to CloudSSO (%s)", timeout, signInURL)
 			}

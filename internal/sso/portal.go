@@ -19,8 +19,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/alirole/alirole/internal/webapi"
 )
 
 // DefaultClientID is the aliyun CLI's CloudSSO client id (aliyun-cli
@@ -68,17 +69,7 @@ type PortalError struct {
 }
 
 func (e *PortalError) Error() string {
-	msg := fmt.Sprintf("CloudSSO portal answered %d", e.Status)
-	if e.Code != "" {
-		msg += " " + e.Code
-	}
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	if e.RequestID != "" {
-		msg += " (request id " + e.RequestID + ")"
-	}
-	return msg
+	return webapi.Describe(fmt.Sprintf("CloudSSO portal answered %d", e.Status), e.Code, e.Message, e.RequestID)
 }
 
 // IsInvalidToken reports whether err is the portal refusing the access
@@ -127,25 +118,18 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	client := p.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	// The URL holds nothing secret, but Do keeps messages short.
+	resp, err := webapi.Do(p.HTTP, req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL holds nothing secret, but keep messages short
-		}
 		return fmt.Errorf("CloudSSO %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	data, err := webapi.ReadAnswer(resp.Body, maxAnswer)
+	if errors.Is(err, webapi.ErrTooLarge) {
+		return fmt.Errorf("CloudSSO %s: answer larger than %d bytes", path, maxAnswer)
+	}
 	if err != nil {
 		return fmt.Errorf("CloudSSO %s: read answer: %w", path, err)
-	}
-	if len(data) > maxAnswer {
-		return fmt.Errorf("CloudSSO %s: answer larger than %d bytes", path, maxAnswer)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		pe := &PortalError{Status: resp.StatusCode}
@@ -155,7 +139,7 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 			RequestID    string `json:"RequestId"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			pe.Code, pe.Message, pe.RequestID = printable(eb.ErrorCode, 64), printable(eb.ErrorMessage, 300), printable(eb.RequestID, 64)
+			pe.Code, pe.Message, pe.RequestID = webapi.Short(eb.ErrorCode, 64), webapi.Short(eb.ErrorMessage, 300), webapi.Short(eb.RequestID, 64)
 		}
 		return pe
 	}
@@ -163,20 +147,6 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 		return fmt.Errorf("CloudSSO %s: unreadable answer: %w", path, err)
 	}
 	return nil
-}
-
-// printable keeps server text short and free of control characters.
-func printable(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
 }
 
 // DeviceAuthorization is the answer to /device-authorization.
@@ -249,36 +219,22 @@ const maxPages = 1000
 
 // ListAccounts lists every account the token's user is assigned to.
 func (p *Portal) ListAccounts(ctx context.Context, token string) ([]Account, error) {
-	var all []Account
-	next := ""
-	for page := 0; page < maxPages; page++ {
+	return collectPages("account", func(next string) ([]Account, bool, string, error) {
 		var out struct {
 			Accounts    []Account `json:"Accounts"`
 			IsTruncated bool      `json:"IsTruncated"`
 			NextToken   string    `json:"NextToken"`
 		}
 		q := url.Values{"NextToken": {next}, "MaxResults": {"100"}}
-		if err := p.do(ctx, http.MethodGet, "/access-assignments/accounts", q.Encode(), token, nil, &out); err != nil {
-			return nil, err
-		}
-		all = append(all, out.Accounts...)
-		if !out.IsTruncated {
-			return all, nil
-		}
-		if out.NextToken == "" || out.NextToken == next {
-			return nil, errors.New("CloudSSO account listing is truncated without a new NextToken")
-		}
-		next = out.NextToken
-	}
-	return nil, fmt.Errorf("CloudSSO account listing did not end after %d pages", maxPages)
+		err := p.do(ctx, http.MethodGet, "/access-assignments/accounts", q.Encode(), token, nil, &out)
+		return out.Accounts, out.IsTruncated, out.NextToken, err
+	})
 }
 
 // ListAccessConfigurations lists the user's access configurations in
 // account.
 func (p *Portal) ListAccessConfigurations(ctx context.Context, token, account string) ([]AccessConfiguration, error) {
-	var all []AccessConfiguration
-	next := ""
-	for page := 0; page < maxPages; page++ {
+	return collectPages("access configuration", func(next string) ([]AccessConfiguration, bool, string, error) {
 		var out struct {
 			List        []AccessConfiguration `json:"AccessConfigurationsForAccount"`
 			IsTruncated bool                  `json:"IsTruncated"`
@@ -288,19 +244,32 @@ func (p *Portal) ListAccessConfigurations(ctx context.Context, token, account st
 		if next != "" {
 			q.Set("NextToken", next)
 		}
-		if err := p.do(ctx, http.MethodGet, "/access-assignments/access-configurations", q.Encode(), token, nil, &out); err != nil {
+		err := p.do(ctx, http.MethodGet, "/access-assignments/access-configurations", q.Encode(), token, nil, &out)
+		return out.List, out.IsTruncated, out.NextToken, err
+	})
+}
+
+// collectPages follows NextToken through a listing of what, one fetch a
+// page, for at most maxPages pages; a page that is truncated but names no
+// new NextToken ends it with an error rather than a loop.
+func collectPages[T any](what string, fetch func(next string) ([]T, bool, string, error)) ([]T, error) {
+	var all []T
+	next := ""
+	for page := 0; page < maxPages; page++ {
+		items, truncated, token, err := fetch(next)
+		if err != nil {
 			return nil, err
 		}
-		all = append(all, out.List...)
-		if !out.IsTruncated {
+		all = append(all, items...)
+		if !truncated {
 			return all, nil
 		}
-		if out.NextToken == "" || out.NextToken == next {
-			return nil, errors.New("CloudSSO access configuration listing is truncated without a new NextToken")
+		if token == "" || token == next {
+			return nil, fmt.Errorf("CloudSSO %s listing is truncated without a new NextToken", what)
 		}
-		next = out.NextToken
+		next = token
 	}
-	return nil, fmt.Errorf("CloudSSO access configuration listing did not end after %d pages", maxPages)
+	return nil, fmt.Errorf("CloudSSO %s listing did not end after %d pages", what, maxPages)
 }
 
 // expiresAt turns ExpiresIn into a time, a little early so a token is

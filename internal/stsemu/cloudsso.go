@@ -247,18 +247,9 @@ func isSSOPath(p string) bool {
 func (s *Server) handleCloudSSO(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rid := s.requestID()
-	call := Call{Time: s.clock(), Action: ssoAction(r.URL.Path)}
-	fx := s.takeFaults(call.Action, "")
-	call.Fault = fx.describe()
-	defer func() { s.logCall(call, time.Since(started)) }()
-	if err := s.wait(r.Context(), fx.latency); err != nil {
-		call.Canceled = true
-		s.record(call)
-		return
-	}
-	if fx.reset {
-		s.record(call)
-		resetConnection(w)
+	call, fx := s.beginCall(ssoAction(r.URL.Path))
+	defer s.logCallSince(&call, started)
+	if s.playFaults(w, r, &call, fx) {
 		return
 	}
 	var (
@@ -275,20 +266,16 @@ func (s *Server) handleCloudSSO(w http.ResponseWriter, r *http.Request) {
 		resp, serr = s.cloudSSO(r, rid, &call)
 	}
 	if serr != nil {
-		call.Status, call.Code = serr.status, serr.code
-		s.record(call)
-		out := jsonOutcome(serr.status, ssoErrorBody{ErrorCode: serr.code, ErrorMessage: serr.message, RequestID: rid}, false)
-		writeRaw(w, rid, out.status, out.contentType, out.body)
+		s.answerError(w, rid, &call, serr.status, serr.code, ssoErrorBody{ErrorCode: serr.code, ErrorMessage: serr.message, RequestID: rid})
 		return
 	}
-	call.Status, call.Success = http.StatusOK, !fx.truncate
-	s.record(call)
 	if page, ok := resp.(htmlPage); ok {
+		call.Status, call.Success = http.StatusOK, !fx.truncate
+		s.record(call)
 		writeRaw(w, rid, http.StatusOK, "text/html; charset=utf-8", []byte(page))
 		return
 	}
-	out := jsonOutcome(http.StatusOK, resp, fx.truncate)
-	writeRaw(w, rid, out.status, out.contentType, out.body)
+	s.answerJSON(w, rid, &call, resp, fx.truncate)
 }
 
 type htmlPage string

@@ -34,20 +34,7 @@ func ssoWorld() *World {
 
 func newSSOHarness(t *testing.T, o SSOOptions) *harness {
 	t.Helper()
-	h := &harness{clock: &testClock{}, log: &lockedBuffer{}}
-	srv, err := New(ssoWorld(), Options{Clock: h.clock.Now, Log: h.log, CA: sharedCA, SSO: o})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if err := srv.StartTLS("127.0.0.1:0", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartHTTP("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	return h
+	return startHarness(t, ssoWorld(), Options{SSO: o})
 }
 
 type ssoAnswer struct {

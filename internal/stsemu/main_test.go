@@ -101,8 +101,15 @@ type harness struct {
 // newHarness starts TLS (shared CA) and plain HTTP listeners.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return startHarness(t, testWorld(), Options{})
+}
+
+// startHarness serves w with o, on the test clock and log and the shared CA.
+func startHarness(t *testing.T, w *World, o Options) *harness {
+	t.Helper()
 	h := &harness{clock: &testClock{}, log: &lockedBuffer{}}
-	srv, err := New(testWorld(), Options{Clock: h.clock.Now, Log: h.log, CA: sharedCA})
+	o.Clock, o.Log, o.CA = h.clock.Now, h.log, sharedCA
+	srv, err := New(w, o)
 	if err != nil {
 		t.Fatal(err)
 	}

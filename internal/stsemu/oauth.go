@@ -130,32 +130,9 @@ type oauthErrorBody struct {
 func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rid := s.requestID()
-	call := Call{Time: s.clock()}
-	switch r.URL.Path {
-	case oauthAuthPath:
-		call.Action = ActionOAuthAuthorize
-	case oauthExchangePath:
-		call.Action = ActionOAuthExchange
-	default:
-		call.Action = ActionOAuthToken
-		if r.Method == http.MethodPost && strings.Contains(r.Header.Get("Content-Type"), "form") {
-			_ = r.ParseForm()
-			if r.PostForm.Get("grant_type") == "refresh_token" {
-				call.Action = ActionOAuthRefresh
-			}
-		}
-	}
-	fx := s.takeFaults(call.Action, "")
-	call.Fault = fx.describe()
-	defer func() { s.logCall(call, time.Since(started)) }()
-	if err := s.wait(r.Context(), fx.latency); err != nil {
-		call.Canceled = true
-		s.record(call)
-		return
-	}
-	if fx.reset {
-		s.record(call)
-		resetConnection(w)
+	call, fx := s.beginCall(oauthAction(r))
+	defer s.logCallSince(&call, started)
+	if s.playFaults(w, r, &call, fx) {
 		return
 	}
 	var (
@@ -182,24 +159,32 @@ func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request) {
 	default:
 		resp, oe = s.oauthExchange(r, rid, &call)
 	}
-	if oe != nil {
-		call.Status, call.Code = oe.status, oe.code
-		s.record(call)
-		out := jsonOutcome(oe.status, oauthErrorBody{Error: oe.code, Description: oe.description, RequestID: rid}, false)
-		writeRaw(w, rid, out.status, out.contentType, out.body)
-		return
+	switch {
+	case oe != nil:
+		s.answerError(w, rid, &call, oe.status, oe.code, oauthErrorBody{Error: oe.code, Description: oe.description, RequestID: rid})
+	case location != "":
+		s.answerRedirect(w, &call, location)
+	default:
+		s.answerJSON(w, rid, &call, resp, fx.truncate)
 	}
-	if location != "" {
-		call.Status, call.Success = http.StatusFound, true
-		s.record(call)
-		w.Header().Set("Location", location)
-		w.WriteHeader(http.StatusFound)
-		return
+}
+
+// oauthAction names the call for the record and for faults: the token
+// path serves both the code grant and the refresh grant.
+func oauthAction(r *http.Request) string {
+	switch r.URL.Path {
+	case oauthAuthPath:
+		return ActionOAuthAuthorize
+	case oauthExchangePath:
+		return ActionOAuthExchange
 	}
-	call.Status, call.Success = http.StatusOK, !fx.truncate
-	s.record(call)
-	out := jsonOutcome(http.StatusOK, resp, fx.truncate)
-	writeRaw(w, rid, out.status, out.contentType, out.body)
+	if r.Method == http.MethodPost && strings.Contains(r.Header.Get("Content-Type"), "form") {
+		_ = r.ParseForm()
+		if r.PostForm.Get("grant_type") == "refresh_token" {
+			return ActionOAuthRefresh
+		}
+	}
+	return ActionOAuthToken
 }
 
 func knownOAuthClient(id string) bool { return id == OAuthClientIDCN || id == OAuthClientIDINTL }

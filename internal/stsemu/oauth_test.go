@@ -15,20 +15,7 @@ func oauthHarness(t *testing.T, o OAuthOptions) *harness {
 	t.Helper()
 	w := ssoWorld()
 	w.OAuth = &OAuth{AccountID: ssoAcct2, RoleName: ssoRole, UserName: "oauth-user@corp"}
-	h := &harness{clock: &testClock{}, log: &lockedBuffer{}}
-	srv, err := New(w, Options{Clock: h.clock.Now, Log: h.log, CA: sharedCA, OAuth: o})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if err := srv.StartTLS("127.0.0.1:0", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.StartHTTP("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	return h
+	return startHarness(t, w, Options{OAuth: o})
 }
 
 func (h *harness) oauthForm(t *testing.T, form url.Values) (int, map[string]any) {

@@ -60,23 +60,15 @@ func (s *Server) handleFederation(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rid := s.requestID()
 	params, perr := readParams(r)
-	call := Call{Time: s.clock(), Action: params["Action"]}
+	call, fx := s.beginCall(params["Action"])
 	if call.Action == actionGetSigninTok {
 		call.AccessKeyID = params["AccessKeyId"]
 	}
-	fx := s.takeFaults(call.Action, "")
-	call.Fault = fx.describe()
-	defer func() { s.logCall(call, time.Since(started)) }()
-	if err := s.wait(r.Context(), fx.latency); err != nil {
-		call.Canceled = true
-		s.record(call)
+	defer s.logCallSince(&call, started)
+	if s.playFaults(w, r, &call, fx) {
 		return
 	}
 	switch {
-	case fx.reset:
-		s.record(call)
-		resetConnection(w)
-		return
 	case fx.status != 0:
 		perr = newAPIError(fx.status, fx.code, fx.message)
 	case perr == nil && r.Method != http.MethodGet && r.Method != http.MethodPost:
@@ -89,26 +81,16 @@ func (s *Server) handleFederation(w http.ResponseWriter, r *http.Request) {
 	if perr == nil {
 		resp, location, perr = s.federation(params, rid, &call)
 	}
-	if perr != nil {
+	switch {
+	case perr != nil:
 		perr.svc = signinService
-		call.Status, call.Code = perr.Status, perr.Code
-		s.record(call)
-		out := jsonOutcome(perr.Status, perr.body(rid), false)
-		writeRaw(w, rid, out.status, out.contentType, out.body)
-		return
-	}
-	if location != "" {
-		call.Status, call.Success = http.StatusFound, true
-		s.record(call)
-		w.Header().Set("Location", location)
+		s.answerError(w, rid, &call, perr.Status, perr.Code, perr.body(rid))
+	case location != "":
 		w.Header().Set("X-Acs-Request-Id", rid)
-		w.WriteHeader(http.StatusFound)
-		return
+		s.answerRedirect(w, &call, location)
+	default:
+		s.answerJSON(w, rid, &call, resp, fx.truncate)
 	}
-	call.Status, call.Success = http.StatusOK, !fx.truncate
-	s.record(call)
-	out := jsonOutcome(http.StatusOK, resp, fx.truncate)
-	writeRaw(w, rid, out.status, out.contentType, out.body)
 }
 
 func missingParameter(name string) *apiError {

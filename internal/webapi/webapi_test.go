@@ -1,0 +1,54 @@
+package webapi
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestDescribe(t *testing.T) {
+	for _, c := range []struct{ code, msg, rid, want string }{
+		{"", "", "", "svc answered 500"},
+		{"InvalidToken", "", "", "svc answered 500 InvalidToken"},
+		{"InvalidToken", "expired", "R1", "svc answered 500 InvalidToken: expired (request id R1)"},
+		{"", "down", "", "svc answered 500: down"},
+	} {
+		if got := Describe("svc answered 500", c.code, c.msg, c.rid); got != c.want {
+			t.Errorf("Describe(%q, %q, %q) = %q, want %q", c.code, c.msg, c.rid, got, c.want)
+		}
+	}
+}
+
+func TestShort(t *testing.T) {
+	if got := Short("a\x1b[31m\nb\x7f", 64); got != "a [31m b " {
+		t.Errorf("control characters: %q", got)
+	}
+	if got := Short("abcdef", 3); got != "abc…" {
+		t.Errorf("cut: %q", got)
+	}
+}
+
+func TestReadAnswerBound(t *testing.T) {
+	if b, err := ReadAnswer(strings.NewReader("12345"), 5); err != nil || string(b) != "12345" {
+		t.Fatalf("at the bound: %q %v", b, err)
+	}
+	if _, err := ReadAnswer(strings.NewReader("123456"), 5); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("over the bound: %v", err)
+	}
+}
+
+func TestDoDropsURL(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: the dial fails
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/path?secret=s3cr3t", nil)
+	_, err = Do(nil, req)
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "/path") {
+		t.Fatalf("error %v: want a transport error without the URL", err)
+	}
+}
