@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/alirole/alirole/internal/lockdir"
 )
 
 // DefaultLockDir is where lock files live: the per-user runtime dir when
@@ -77,44 +78,13 @@ const staleLockAge = 10 * time.Minute
 // keychain's session generation).
 func PrepareLockDir(dir string) error { return prepareLockDir(dir, time.Now()) }
 
-// prepareLockDir creates the lock directory (0700) or checks the one that
-// exists: a real directory, not a symlink, owned by this user, writable by
-// nobody else. Anyone else who can write it could plant symlinks or hold
-// locks that block every export. It also removes stale lock files.
+// prepareLockDir creates or checks the lock directory (internal/lockdir)
+// and removes stale lock files.
 func prepareLockDir(dir string, now time.Time) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return fmt.Errorf("create lock directory: %w", err)
-	}
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create lock directory: %w", err)
-	}
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return fmt.Errorf("check lock directory: %w", err)
-	}
-	if err := checkLockDir(dir, fi); err != nil {
+	if err := lockdir.Prepare(dir); err != nil {
 		return err
 	}
 	cleanStaleLocks(dir, now)
-	return nil
-}
-
-// checkLockDir applies the type and mode rules; checkLockDirOwner (per OS)
-// the owner rule.
-func checkLockDir(dir string, fi fs.FileInfo) error {
-	const fix = "remove it (alirole recreates it with mode 0700) or point XDG_RUNTIME_DIR at a directory only you can write"
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("lock directory %s is a symbolic link, which alirole does not follow (someone may be redirecting its locks): %s", dir, fix)
-	case !fi.IsDir():
-		return fmt.Errorf("lock directory %s is not a directory: %s", dir, fix)
-	}
-	if err := checkLockDirOwner(dir, fi); err != nil {
-		return fmt.Errorf("%w: %s", err, fix)
-	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 && lockDirModeMatters() {
-		return fmt.Errorf("lock directory %s is writable by other users (mode %04o), so they could plant or hold its lock files: run 'chmod 700 %s', or %s", dir, perm, dir, fix)
-	}
 	return nil
 }
 
@@ -161,9 +131,9 @@ func isHopLockName(name string) bool {
 }
 
 // newLockFile opens lock files without following a symlink in their place
-// (openNoFollow is 0 where the OS has no such flag).
+// (lockdir.OpenNoFollow is 0 where the OS has no such flag).
 func newLockFile(path string) *flock.Flock {
-	return flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|openNoFollow))
+	return flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|lockdir.OpenNoFollow))
 }
 
 // sameLockFile reports whether fl's locked file is still the one at its path.
@@ -207,7 +177,7 @@ func (r *Resolver) lockHop(ctx context.Context, key string) (unlock func(), err 
 			if errors.Is(err, context.DeadlineExceeded) {
 				return nil, fmt.Errorf("timed out after %s waiting for another alirole process to finish resolving (lock %s)", r.o.LockTimeout, path)
 			}
-			if isSymlinkLoop(err) {
+			if lockdir.IsSymlinkLoop(err) {
 				return nil, fmt.Errorf("lock file %s is a symbolic link, which alirole does not follow: remove it", path)
 			}
 			return nil, fmt.Errorf("lock %s: %w", path, err)

@@ -342,7 +342,9 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 			Description string `json:"error_description"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			e.Code, e.Description = webapi.Short(eb.Error, 64), webapi.Short(eb.Description, 300)
+			// The form carried the refresh token, or the code and verifier.
+			sent := []string{form.Get("refresh_token"), form.Get("code"), form.Get("code_verifier")}
+			e.Code, e.Description = webapi.Short(eb.Error, 64, sent...), webapi.Short(eb.Description, 300, sent...)
 		}
 		return keychain.OAuthToken{}, e
 	}

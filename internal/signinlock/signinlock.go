@@ -9,12 +9,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/alirole/alirole/internal/lockdir"
 )
 
 // Base is the path, without extension, of the lock of url in dir: prefix
@@ -25,13 +26,14 @@ func Base(dir, prefix, url string) string {
 	return filepath.Join(dir, prefix+hex.EncodeToString(sum[:12]))
 }
 
-// New returns the (unlocked) lock file base+".lock", creating dir
-// (owner only) when needed.
+// New returns the (unlocked) lock file base+".lock", creating dir or
+// checking the one there like every lock of alirole's (internal/lockdir);
+// the file is opened without following a symlink in its place.
 func New(dir, base string) (*flock.Flock, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create lock directory: %w", err)
+	if err := lockdir.Prepare(dir); err != nil {
+		return nil, err
 	}
-	return flock.New(base+".lock", flock.SetPermissions(0o600)), nil
+	return flock.New(base+".lock", flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|lockdir.OpenNoFollow)), nil
 }
 
 // Wait takes fl, trying every poll for at most timeout; it returns the

@@ -139,7 +139,8 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 			RequestID    string `json:"RequestId"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			pe.Code, pe.Message, pe.RequestID = webapi.Short(eb.ErrorCode, 64), webapi.Short(eb.ErrorMessage, 300), webapi.Short(eb.RequestID, 64)
+			sent := requestSecrets(bearer, body)
+			pe.Code, pe.Message, pe.RequestID = webapi.Short(eb.ErrorCode, 64, sent...), webapi.Short(eb.ErrorMessage, 300, sent...), webapi.Short(eb.RequestID, 64, sent...)
 		}
 		return pe
 	}
@@ -276,4 +277,16 @@ func collectPages[T any](what string, fetch func(next string) ([]T, bool, string
 // never used in its last seconds.
 func expiresAt(now time.Time, expiresIn int64) time.Time {
 	return now.Add(time.Duration(expiresIn)*time.Second - 10*time.Second).UTC().Truncate(time.Second)
+}
+
+// requestSecrets are the secret values a portal call sent (the bearer
+// token, the device code, the code verifier): a portal that echoes them in
+// an error must not get them shown. Other fields (client id, grant type)
+// stay readable.
+func requestSecrets(bearer string, body any) []string {
+	out := []string{bearer}
+	if m, ok := body.(map[string]string); ok {
+		out = append(out, m["CodeVerifier"], m["DeviceCode"])
+	}
+	return out
 }

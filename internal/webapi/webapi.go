@@ -7,6 +7,7 @@ package webapi
 
 import (
 	"errors"
+	"github.com/alirole/alirole/internal/scrub"
 	"io"
 	"net/http"
 	"net/url"
@@ -65,8 +66,12 @@ func Describe(lead, code, message, requestID string) string {
 }
 
 // Short keeps a field of a service's answer short (max bytes, then "…")
-// and on one line: control characters become spaces.
-func Short(s string, max int) string {
+// and on one line: control characters become spaces. A server may echo what
+// it was sent, so the field is first cleaned like every service answer
+// (internal/scrub): signed URLs, signatures and token shapes go, and so do
+// secrets, the values the request carried.
+func Short(s string, max int, secrets ...string) string {
+	s = scrub.Field(s, secrets...)
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return ' '

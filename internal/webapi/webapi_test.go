@@ -22,8 +22,17 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestShort(t *testing.T) {
-	if got := Short("a\x1b[31m\nb\x7f", 64); got != "a [31m b " {
+	// Control characters are shown escaped (internal/scrub), on one line.
+	if got := Short("a\x1b[31m\nb\x7f", 64); got != `a\x1b[31m b\x7f` {
 		t.Errorf("control characters: %q", got)
+	}
+	// A server that echoes what it was sent gets none of it shown.
+	echo := "bad code_verifier vErIfIeR-0123456789abcdef for https://h/p?SecurityToken=CAIStoken&Signature=abc%2Bdef"
+	got := Short(echo, 300, "vErIfIeR-0123456789abcdef")
+	for _, leak := range []string{"vErIfIeR", "CAIStoken", "Signature=abc", "?"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("Short kept %q: %q", leak, got)
+		}
 	}
 	if got := Short("abcdef", 3); got != "abc…" {
 		t.Errorf("cut: %q", got)

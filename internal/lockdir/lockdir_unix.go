@@ -1,6 +1,6 @@
 //go:build unix
 
-package resolve
+package lockdir
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 
 const openNoFollow = syscall.O_NOFOLLOW
 
-func checkLockDirOwner(dir string, fi fs.FileInfo) error {
+func checkOwner(dir string, fi fs.FileInfo) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return nil
@@ -23,7 +23,6 @@ func checkLockDirOwner(dir string, fi fs.FileInfo) error {
 	return nil
 }
 
-func lockDirModeMatters() bool { return true }
+func modeMatters() bool { return true }
 
-// isSymlinkLoop reports the error open(2) gives for O_NOFOLLOW on a symlink.
 func isSymlinkLoop(err error) bool { return errors.Is(err, syscall.ELOOP) }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package resolve
+package lockdir
 
 import "io/fs"
 
@@ -8,8 +8,8 @@ import "io/fs"
 // writable by other users, and Go reports no owner or POSIX mode.
 const openNoFollow = 0
 
-func checkLockDirOwner(string, fs.FileInfo) error { return nil }
+func checkOwner(string, fs.FileInfo) error { return nil }
 
-func lockDirModeMatters() bool { return false }
+func modeMatters() bool { return false }
 
 func isSymlinkLoop(error) bool { return false }
