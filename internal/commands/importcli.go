@@ -87,10 +87,21 @@ func (e Env) importCLI(c *cli.Context) error {
 			continue
 		}
 		selected = append(selected, p)
-		if _, err := cfg.Profile(p.Name); err == nil {
+		if have, err := cfg.Profile(p.Name); err == nil {
 			// A re-run (import's own advice is "run again with --scrub"):
 			// the profile was imported before; scrub it when alirole holds
 			// the very key config.json does.
+			if c.Bool("scrub") && isSignInMode(p) {
+				if reason, err := e.rescrubSignIn(c, &store, have, p); err != nil {
+					return err
+				} else if reason == "" {
+					scrub = append(scrub, p)
+				} else {
+					fmt.Fprintf(e.Stderr, "skip %s: %s\n", p.Name, reason)
+					why[p.Name] = reason
+				}
+				continue
+			}
 			if !c.Bool("scrub") || p.AccessKeyID == "" || p.AccessKeySecret == "" {
 				fmt.Fprintf(e.Stderr, "skip %s: alirole already has a profile of that name\n", p.Name)
 				why[p.Name] = "alirole already has a profile of that name"
