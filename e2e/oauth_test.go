@@ -275,4 +275,11 @@ func TestOAuthParallelRefreshesTakeTurns(t *testing.T) {
 			t.Fatalf("a refresh failed (%s): the runs did not take turns", c.Code)
 		}
 	}
+	// Every rotated refresh token, too, stays out of outputs and files.
+	var sts []string
+	for _, r := range results {
+		c := ssoExternal(t, r.stdout)
+		sts = append(sts, c.AccessKeySecret, c.STSToken)
+	}
+	b.checkOAuthHygiene(sts...)
 }
