@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alirole/alirole/internal/scrub"
 	"github.com/alirole/alirole/keychain"
 )
 
@@ -355,7 +356,9 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 			Description string `json:"error_description"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			e.Code, e.Description = printable(eb.Error, 64), printable(eb.Description, 300)
+			// An answer may echo what was sent: never into an error.
+			desc := scrub.Text(eb.Description, form.Get("refresh_token"), form.Get("code"), form.Get("code_verifier"))
+			e.Code, e.Description = printable(eb.Error, 64), printable(desc, 300)
 		}
 		return keychain.OAuthToken{}, e
 	}
