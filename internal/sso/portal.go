@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alirole/alirole/internal/scrub"
 )
 
 // DefaultClientID is the aliyun CLI's CloudSSO client id (aliyun-cli
@@ -155,7 +157,9 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 			RequestID    string `json:"RequestId"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			pe.Code, pe.Message, pe.RequestID = printable(eb.ErrorCode, 64), printable(eb.ErrorMessage, 300), printable(eb.RequestID, 64)
+			// An answer may echo what was sent: never into an error.
+			msg := scrub.Text(eb.ErrorMessage, append(sentSecrets(body), bearer)...)
+			pe.Code, pe.Message, pe.RequestID = printable(eb.ErrorCode, 64), printable(msg, 300), printable(eb.RequestID, 64)
 		}
 		return pe
 	}
@@ -163,6 +167,16 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 		return fmt.Errorf("CloudSSO %s: unreadable answer: %w", path, err)
 	}
 	return nil
+}
+
+// sentSecrets lists the values of a request body that must not come back
+// in an error (code verifier, device code).
+func sentSecrets(body any) []string {
+	m, ok := body.(map[string]string)
+	if !ok {
+		return nil
+	}
+	return []string{m["CodeVerifier"], m["DeviceCode"]}
 }
 
 // printable keeps server text short and free of control characters.
