@@ -30,7 +30,8 @@ func Import(e Env) *cli.Command {
 			"profiles that call alirole, with the global options import ran with (as setup-cli writes them;\n" +
 			"one backup of the original file is kept in config.json.alirole-backup: delete it once you have\n" +
 			"checked the result). Run again with --scrub after a plain import: profiles whose AccessKey alirole\n" +
-			"already stores are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
+			"already stores, and CloudSSO and OAuth profiles whose alirole profile signs in the same way,\n" +
+			"are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
 			"RsaKeyPair, profiles that could not be imported) are listed by name with\n" +
 			"the reason, and the exit status is 3.",
 		Flags: []cli.Flag{
