@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -38,5 +39,39 @@ func TestPortalErrorsNeverCarrySecrets(t *testing.T) {
 				t.Errorf("the error carries a secret: %v", err)
 			}
 		}
+	}
+}
+
+// TestDeviceAuthorizationRefusesHostileAddresses: the verification address
+// goes to the terminal and to the browser command; one that is not an
+// http(s) URL, or that holds control characters, is refused, and so is a
+// user code with them.
+func TestDeviceAuthorizationRefusesHostileAddresses(t *testing.T) {
+	for _, tc := range []struct{ uri, complete, code string }{
+		{"file:///etc/passwd", "", "ABCD-EFGH"},
+		{"https://portal.example/device", "--new-window=javascript:alert(1)", "ABCD-EFGH"},
+		{"https://portal.example/device\x1b]0;pwned\a", "", "ABCD-EFGH"},
+		{"https://portal.example/device", "https://portal.example/device?user_code=A B", "ABCD-EFGH"},
+		{"https://portal.example/device", "", "ABCD\x1b[2J"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := json.Marshal(map[string]any{"DeviceCode": "dc", "UserCode": tc.code, "VerificationUri": tc.uri, "VerificationUriComplete": tc.complete, "Interval": 1})
+			w.Write(b)
+		}))
+		p := &Portal{SignInURL: srv.URL + "/start/login", HTTP: srv.Client(), ClientID: "c"}
+		_, err := p.StartDeviceAuthorization(context.Background(), "challenge")
+		srv.Close()
+		if err == nil {
+			t.Errorf("accepted VerificationUri %q, complete %q, code %q", tc.uri, tc.complete, tc.code)
+		}
+	}
+	// The emulator's and the real portal's form passes.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"DeviceCode":"dc","UserCode":"ABCD-EFGH","VerificationUri":"https://signin-cn-shanghai.alibabacloudsso.com/device","VerificationUriComplete":"https://signin-cn-shanghai.alibabacloudsso.com/device?user_code=ABCD-EFGH","Interval":5}`))
+	}))
+	defer srv.Close()
+	p := &Portal{SignInURL: srv.URL + "/start/login", HTTP: srv.Client(), ClientID: "c"}
+	if _, err := p.StartDeviceAuthorization(context.Background(), "challenge"); err != nil {
+		t.Fatal(err)
 	}
 }
