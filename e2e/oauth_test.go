@@ -283,3 +283,27 @@ func TestOAuthParallelRefreshesTakeTurns(t *testing.T) {
 	}
 	b.checkOAuthHygiene(sts...)
 }
+
+// TestSignInsRefuseForeignLockDir: sso login and oauth login take their
+// cross-process locks (and write sso-*.failed) in the lock directory; a
+// directory others can write is refused as for every other lock, before
+// anything is created in it.
+func TestSignInsRefuseForeignLockDir(t *testing.T) {
+	b := newOAuthBox(t)
+	b.writeConfig(ssoConfig("https://"+b.emu.Endpoint()+"/start/login") + "\n" + oauthConfig)
+	lockDir := b.path("run/alirole")
+	for _, args := range [][]string{{"sso", "login", "sso-admin"}, {"oauth", "login", "me"}} {
+		_ = os.RemoveAll(lockDir)
+		if err := os.MkdirAll(lockDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(lockDir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		r := b.detached(nil, false, args...)
+		entries, _ := os.ReadDir(lockDir)
+		if r.code == 0 || !strings.Contains(r.stderr, "writable by other users (mode 0777)") || len(entries) != 0 {
+			t.Fatalf("%v with a 0777 lock directory: %d files left in it; %s", args, len(entries), r)
+		}
+	}
+}

@@ -65,7 +65,7 @@ func (s *session) oauthManager(c *cli.Context) *oauth.Manager {
 	connect := min(5*time.Second, timeout/2)
 	cfg := s.cfg
 	return &oauth.Manager{
-		Store: s.store, LockDir: lockDir, Getenv: e.Getenv, HTTP: &http.Client{Timeout: timeout},
+		Store: s.store, LockDir: lockDir, PrepareLockDir: func() error { return resolve.PrepareLockDir(lockDir) }, Getenv: e.Getenv, HTTP: &http.Client{Timeout: timeout},
 		Now: e.Now, Log: s.log, ConnectTimeout: connect, ReadTimeout: timeout - connect,
 		LoginHint: func(site string) string {
 			if p := oauthProfileFor(cfg, site); p != "" {

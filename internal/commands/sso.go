@@ -96,8 +96,9 @@ func (s *session) ssoManager(c *cli.Context) *sso.Manager {
 	clientID := sso.ClientID(e.Getenv)
 	cfg := s.cfg
 	return &sso.Manager{
-		Store:   s.store,
-		LockDir: lockDir,
+		Store:          s.store,
+		LockDir:        lockDir,
+		PrepareLockDir: func() error { return resolve.PrepareLockDir(lockDir) },
 		Portal: func(u string) *sso.Portal {
 			return &sso.Portal{SignInURL: u, ClientID: clientID, HTTP: &http.Client{Timeout: timeout}, UserAgent: "alirole"}
 		},

@@ -48,6 +48,9 @@ type Manager struct {
 	ConnectTimeout, ReadTimeout time.Duration
 	// LoginHint names the command that signs in for a site.
 	LoginHint func(site string) string
+	// PrepareLockDir, when set, creates LockDir or checks that only this
+	// user can write it (resolve.PrepareLockDir) before a lock is taken.
+	PrepareLockDir func() error
 }
 
 func (m *Manager) now() time.Time {
@@ -73,6 +76,11 @@ func (m *Manager) hint(site string) string {
 
 // Lock takes the cross-process lock of the site's tokens.
 func (m *Manager) Lock(ctx context.Context, site Site) (func(), error) {
+	if m.PrepareLockDir != nil {
+		if err := m.PrepareLockDir(); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(m.LockDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create lock directory: %w", err)
 	}

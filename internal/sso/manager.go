@@ -41,6 +41,9 @@ var ErrNoInteraction = errors.New("a CloudSSO sign-in is needed, but there is no
 type Manager struct {
 	Store   TokenStore
 	LockDir string
+	// PrepareLockDir, when set, creates LockDir or checks that only this
+	// user can write it (resolve.PrepareLockDir) before a lock is taken.
+	PrepareLockDir func() error
 	// Portal returns the portal client for a sign-in URL.
 	Portal func(signInURL string) *Portal
 	// OpenTerminal opens the terminal for the code and progress lines
@@ -131,6 +134,11 @@ func lockName(signInURL string) string {
 // signIn takes the URL's lock, rechecks the keychain (another process may
 // have signed in meanwhile) and runs the device flow.
 func (m *Manager) signIn(ctx context.Context, signInURL string, force bool) (keychain.SSOToken, error) {
+	if m.PrepareLockDir != nil {
+		if err := m.PrepareLockDir(); err != nil {
+			return keychain.SSOToken{}, err
+		}
+	}
 	if err := os.MkdirAll(m.LockDir, 0o700); err != nil {
 		return keychain.SSOToken{}, fmt.Errorf("create lock directory: %w", err)
 	}
