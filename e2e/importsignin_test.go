@@ -148,3 +148,70 @@ func challengeS256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+// TestImportThenScrubSignInProfiles follows import's own advice for CloudSSO
+// and OAuth profiles: a plain import moves their tokens into the keychain
+// and says "run again with --scrub"; the re-run must then remove the tokens
+// from config.json (the alirole profiles are the ones import wrote), not
+// skip them for having a name alirole already knows. A CLI profile whose
+// alirole namesake signs in elsewhere keeps its tokens, with the reason.
+func TestImportThenScrubSignInProfiles(t *testing.T) {
+	b := newOAuthBox(t)
+	b.writeConfig("")
+	ssoTok := emuSSOToken(t, b.emu)
+	access, refresh := emuOAuthTokens(t, b.emu)
+	exp := time.Now().Add(7 * time.Hour).Unix()
+	cliPath := b.path("home/.aliyun/config.json")
+	os.MkdirAll(filepath.Dir(cliPath), 0o700)
+	cli := fmt.Sprintf(`{
+	"current": "sso",
+	"profiles": [
+		{"name": "sso", "mode": "CloudSSO", "cloud_sso_sign_in_url": "https://%[1]s/start/login", "access_token": %[2]q,
+		 "cloud_sso_access_token_expire": %[3]d, "cloud_sso_account_id": %[4]q, "cloud_sso_access_config": "ac-read", "region_id": "cn-shanghai"},
+		{"name": "oa", "mode": "OAuth", "oauth_site_type": "CN", "oauth_access_token": %[5]q, "oauth_refresh_token": %[6]q,
+		 "oauth_access_token_expire": %[3]d, "region_id": "cn-hangzhou"}
+	]
+}`, b.emu.Endpoint(), ssoTok, exp, acct, access, refresh)
+	if err := os.WriteFile(cliPath, []byte(cli), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := b.detached(nil, false, "import")
+	if r.code != 0 || !strings.Contains(r.stderr, "run again with --scrub") {
+		t.Fatalf("import: %s", r)
+	}
+	r = b.detached(nil, false, "import", "--scrub")
+	after, _ := os.ReadFile(cliPath)
+	for _, secret := range []string{ssoTok, access, refresh} {
+		if strings.Contains(string(after), secret) {
+			t.Fatalf("the re-run with --scrub left a token in config.json (rc %d):\n%s\n%s", r.code, r.stderr, after)
+		}
+	}
+	if r.code != 0 {
+		t.Fatalf("import --scrub: %s", r)
+	}
+	for _, p := range []string{"sso", "oa"} {
+		r = b.detached(nil, true, "export", "--format", "external", p)
+		if r.code != 0 {
+			t.Fatalf("export %s after the scrub: %s", p, r)
+		}
+	}
+	if n := b.count(stsemu.ActionOAuthAuthorize); n != 1 {
+		t.Fatalf("%d OAuth sign-ins, want only the CLI's own", n)
+	}
+
+	// A CLI profile named like an alirole profile of another kind keeps
+	// its token, and the exit status says so.
+	b.writeConfig("[profile other]\ncredential_source = oauth\noauth_site_type = CN\n")
+	cli = fmt.Sprintf(`{"current": "other", "profiles": [
+		{"name": "other", "mode": "CloudSSO", "cloud_sso_sign_in_url": "https://%[1]s/start/login", "access_token": %[2]q,
+		 "cloud_sso_access_token_expire": %[3]d, "cloud_sso_account_id": %[4]q, "cloud_sso_access_config": "ac-read", "region_id": "cn-shanghai"}]}`,
+		b.emu.Endpoint(), ssoTok, exp, acct)
+	if err := os.WriteFile(cliPath, []byte(cli), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = b.detached(nil, false, "import", "--scrub")
+	after, _ = os.ReadFile(cliPath)
+	if r.code != 3 || !strings.Contains(string(after), ssoTok) || !strings.Contains(r.stderr, "other (") {
+		t.Fatalf("a namesake of another kind: rc %d\n%s\n%s", r.code, r.stderr, after)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -257,6 +258,37 @@ func TestOAuthParallelRefreshesTakeTurns(t *testing.T) {
 	for _, c := range b.emu.Calls() {
 		if c.Action == stsemu.ActionOAuthRefresh && !c.Success {
 			t.Fatalf("a refresh failed (%s): the runs did not take turns", c.Code)
+		}
+	}
+	// Every rotated refresh token, too, stays out of outputs and files.
+	var sts []string
+	for _, r := range results {
+		c := ssoExternal(t, r.stdout)
+		sts = append(sts, c.AccessKeySecret, c.STSToken)
+	}
+	b.checkOAuthHygiene(sts...)
+}
+
+// TestSignInsRefuseForeignLockDir: sso login and oauth login take their
+// cross-process locks (and write sso-*.failed) in the lock directory; a
+// directory others can write is refused as for every other lock, before
+// anything is created in it.
+func TestSignInsRefuseForeignLockDir(t *testing.T) {
+	b := newOAuthBox(t)
+	b.writeConfig(ssoConfig("https://"+b.emu.Endpoint()+"/start/login") + "\n" + oauthConfig)
+	lockDir := b.path("run/alirole")
+	for _, args := range [][]string{{"sso", "login", "sso-admin"}, {"oauth", "login", "me"}} {
+		_ = os.RemoveAll(lockDir)
+		if err := os.MkdirAll(lockDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(lockDir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		r := b.detached(nil, false, args...)
+		entries, _ := os.ReadDir(lockDir)
+		if r.code == 0 || !strings.Contains(r.stderr, "writable by other users (mode 0777)") || len(entries) != 0 {
+			t.Fatalf("%v with a 0777 lock directory: %d files left in it; %s", args, len(entries), r)
 		}
 	}
 }

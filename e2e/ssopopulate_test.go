@@ -72,3 +72,23 @@ func TestSSOPopulatePagesAndIsIdempotent(t *testing.T) {
 	}
 	b.checkHygiene(c.AccessKeySecret, c.STSToken)
 }
+
+// TestSSOPopulateEscapesPortalNames: account and access configuration
+// names come from the portal; escape sequences in them are shown escaped,
+// never sent to the terminal (as for every other server text).
+func TestSSOPopulateEscapesPortalNames(t *testing.T) {
+	w := &stsemu.World{CloudSSO: &stsemu.CloudSSO{}, Accounts: []stsemu.Account{{ID: "100000000001", Roles: []stsemu.Role{{Name: ssoAdmin}}}}}
+	w.CloudSSO.Assignments = []stsemu.SSOAssignment{{AccountID: "100000000001", AccountName: "Evil\x1b]0;pwned\a\x1b[2J",
+		AccessConfigurationID: "ac-admin", AccessConfigurationName: "Admin\x1b[31m", RoleName: ssoAdmin}}
+	b := newSSOBoxWorld(t, w, stsemu.SSOOptions{})
+	b.writeConfig("")
+	for i := 0; i < 2; i++ { // "added", then "already in the config"
+		r := b.detached(nil, false, "sso", "populate", "--sign-in-url", b.signInURL)
+		if r.code != 0 {
+			t.Fatalf("populate: %s", r)
+		}
+		if strings.ContainsAny(r.stderr, "\x1b\a") {
+			t.Fatalf("run %d: a portal name reached the terminal raw: %q", i+1, r.stderr)
+		}
+	}
+}

@@ -107,6 +107,7 @@ func (n *ssoNode) fetch(log interface{ Debug(string, ...any) }, tok string) (cre
 }
 
 func (n *ssoNode) call(tok string) (creds.Credentials, error) {
+	n.secrets.addToken(tok) // a portal's (or proxy's) error may echo it
 	o := n.r.o
 	p := n.prof
 	// credentials-go's Build wants the expiry only to refuse an expired

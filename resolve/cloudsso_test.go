@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -136,5 +137,64 @@ ram_role_arn = `+testAdminArn+`
 	}
 	if fake.tokens != 5 || len(fake.rejected) != 2 {
 		t.Fatalf("always refused: %d token requests, %d rejections", fake.tokens, len(fake.rejected))
+	}
+}
+
+// TestCloudSSOErrorsNeverCarryTheAccessToken: a portal (or a proxy) that
+// echoes the bearer token in its error must not get it into alirole's
+// error text, raw or URL-encoded: the access token opens every account of
+// the user for hours.
+func TestCloudSSOErrorsNeverCarryTheAccessToken(t *testing.T) {
+	const ssoRole = "AliyunReservedSSO-Admin"
+	world := &stsemu.World{
+		Accounts: []stsemu.Account{{ID: testAcct, Roles: []stsemu.Role{{Name: ssoRole}}}},
+		CloudSSO: &stsemu.CloudSSO{Assignments: []stsemu.SSOAssignment{{AccountID: testAcct, AccessConfigurationID: "ac-admin", AccessConfigurationName: "Admin", RoleName: ssoRole}}},
+	}
+	emu, err := stsemu.New(world, stsemu.Options{CA: testCA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.StartTLS("127.0.0.1:0", ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	cfg, err := config.Parse("/test/config", []byte(`
+[profile sso]
+credential_source = cloudsso
+cloud_sso_sign_in_url = https://`+emu.Endpoint()+`/start/login
+cloud_sso_account_id = `+testAcct+`
+cloud_sso_access_config = ac-admin
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeSSO{t: t, emu: emu}
+	fake.current = signInEmu(t, emu)
+	if fake.current == "" {
+		t.Fatal("no token from the emulator")
+	}
+	for _, status := range []int{500, 401} {
+		emu.ClearFaults()
+		code := "InternalError"
+		if status == 401 {
+			code = "InvalidToken" // refused: one new sign-in, then the error
+		}
+		emu.Inject(stsemu.Fault{Action: stsemu.ActionSSOCloudCredentials, Status: status, Code: code, Times: 0,
+			Message: "bad token " + fake.current + " / " + url.QueryEscape(fake.current)})
+		r, err := New(Options{Config: cfg, Store: keychain.New(keyring.NewArrayKeyring(nil)), LockDir: t.TempDir(), STSEndpoint: emu.Endpoint(), SSO: fake, Attempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := fake.current
+		_, err = r.Resolve(context.Background(), "sso")
+		if err == nil {
+			t.Fatalf("status %d: no error", status)
+		}
+		for _, leak := range []string{tok, url.QueryEscape(tok), fake.current} {
+			if leak != "" && strings.Contains(err.Error(), leak) {
+				t.Fatalf("status %d: the error carries the access token: %v", status, err)
+			}
+		}
+		t.Logf("status %d: %v", status, err)
 	}
 }

@@ -34,6 +34,22 @@ func providerExpiry(p any) (t time.Time, ok bool) {
 	return time.Unix(f.Int(), 0).UTC(), true
 }
 
+// providerAccessToken reads the access token a credentials-go OAuth
+// provider holds (providers/oauth.go OAuthCredentialsProvider.accessToken),
+// so that errors quoting an answer that echoes it can be scrubbed; "" when
+// there is none.
+func providerAccessToken(p any) string {
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	f := v.Elem().FieldByName("accessToken")
+	if !f.IsValid() || f.Kind() != reflect.String {
+		return ""
+	}
+	return f.String()
+}
+
 // Sanity limits for credentials a source or STS hands back. Real values are
 // far smaller: AccessKeyIds are 24-40 characters, secrets 30, tokens a few
 // KiB (growing with an inline policy of up to 2048 characters).

@@ -57,6 +57,7 @@ func (n *oauthNode) get() (creds.Credentials, error) {
 	if err != nil {
 		return creds.Credentials{}, errf(n.prof.Name, "%w", err)
 	}
+	n.secrets.addToken(providerAccessToken(prov)) // the exchange's error quotes its answer
 	warmSystemRoots()
 	pc, err := safeGet(prov)
 	release()

@@ -19,6 +19,11 @@ func (s *secretSet) add(c creds.Credentials) {
 	s.s.Add(c.AccessKeySecret, c.SecurityToken)
 }
 
+// addToken adds a bearer token (CloudSSO, OAuth access token).
+func (s *secretSet) addToken(tok string) {
+	s.s.Add(tok)
+}
+
 // addURI treats the path and query of a credentials URI as secrets: they
 // often carry its access token (alirole's own credentials server does).
 func (s *secretSet) addURI(raw string) {

@@ -30,7 +30,8 @@ func Import(e Env) *cli.Command {
 			"profiles that call alirole, with the global options import ran with (as setup-cli writes them;\n" +
 			"one backup of the original file is kept in config.json.alirole-backup: delete it once you have\n" +
 			"checked the result). Run again with --scrub after a plain import: profiles whose AccessKey alirole\n" +
-			"already stores are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
+			"already stores, and CloudSSO and OAuth profiles whose alirole profile signs in the same way,\n" +
+			"are scrubbed then. Secrets --scrub cannot remove (StsToken, BearerToken,\n" +
 			"RsaKeyPair, profiles that could not be imported) are listed by name with\n" +
 			"the reason, and the exit status is 3.",
 		Flags: []cli.Flag{
@@ -132,7 +133,10 @@ func (r *importRun) skip(p aliyuncli.Profile, reason string) {
 // triage reports whether p is to be imported; a profile alirole already
 // has may still be marked for scrubbing (see reimported).
 func (r *importRun) triage(p aliyuncli.Profile) (bool, error) {
-	if _, err := r.cfg.Profile(p.Name); err == nil {
+	if have, err := r.cfg.Profile(p.Name); err == nil {
+		if r.c.Bool("scrub") && isSignInMode(p) {
+			return false, r.rescrubSignIn(have, p)
+		}
 		return false, r.reimported(p)
 	}
 	if kind, reason := aliyuncli.Classify(p); kind == aliyuncli.ImportSkip {
@@ -164,6 +168,21 @@ func (r *importRun) reimported(p aliyuncli.Profile) error {
 		r.skip(p, "alirole's stored AccessKey for "+p.Name+" is not the one in config.json")
 	default:
 		fmt.Fprintf(r.Stderr, "%s: already imported, stored AccessKey matches\n", p.Name)
+		r.scrub = append(r.scrub, p)
+	}
+	return nil
+}
+
+// rescrubSignIn marks a CloudSSO or OAuth profile an earlier import wrote
+// for scrubbing, once the keychain holds its token (see Env.rescrubSignIn).
+func (r *importRun) rescrubSignIn(have *config.Profile, p aliyuncli.Profile) error {
+	reason, err := r.Env.rescrubSignIn(r.c, &r.store, have, p)
+	switch {
+	case err != nil:
+		return err
+	case reason != "":
+		r.skip(p, reason)
+	default:
 		r.scrub = append(r.scrub, p)
 	}
 	return nil

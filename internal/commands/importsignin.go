@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/alirole/alirole/config"
 	"github.com/alirole/alirole/internal/aliyuncli"
 	"github.com/alirole/alirole/internal/oauth"
 	"github.com/alirole/alirole/keychain"
@@ -84,4 +85,44 @@ func (e Env) importTokens(c *cli.Context, store **keychain.Store, p aliyuncli.Pr
 		return true, nil
 	}
 	return false, nil
+}
+
+// rescrubSignIn handles a CloudSSO or OAuth CLI profile that an earlier
+// import already turned into the alirole profile have (import's advice is
+// "run again with --scrub"). It returns why the profile cannot be scrubbed,
+// or "" when have signs in the same way, after making sure the keychain
+// holds a token for it. A stored OAuth token is kept as it is: alirole may
+// have rotated the refresh token since, which makes config.json's one spent.
+func (e Env) rescrubSignIn(c *cli.Context, store **keychain.Store, have *config.Profile, p aliyuncli.Profile) (string, error) {
+	switch aliyuncli.CanonicalMode(p.Mode) {
+	case "CloudSSO":
+		if have.CredentialSource != config.SourceCloudSSO || have.CloudSSOSignInURL != p.CloudSSOSignInURL ||
+			have.CloudSSOAccountID != p.CloudSSOAccountID || have.CloudSSOAccessConfig != p.CloudSSOAccessConfig {
+			return "alirole's profile " + p.Name + " is not the same CloudSSO sign-in (URL, account and access configuration)", nil
+		}
+	case "OAuth":
+		if have.CredentialSource != config.SourceOAuth || !strings.EqualFold(have.OAuthSiteType, p.OAuthSiteType) {
+			return "alirole's profile " + p.Name + " is not an OAuth profile of site " + strings.ToUpper(p.OAuthSiteType), nil
+		}
+		site, err := oauth.SiteFor(strings.ToUpper(p.OAuthSiteType), e.Getenv)
+		if err != nil {
+			return "", err
+		}
+		if *store == nil {
+			s, err := e.openStore(c)
+			if err != nil {
+				return "", err
+			}
+			*store = s
+		}
+		if _, err := (*store).OAuthToken(site.OAuthURL); err == nil {
+			fmt.Fprintf(e.Stderr, "%s: already imported, alirole holds its OAuth tokens\n", p.Name)
+			return "", nil
+		}
+	}
+	if _, err := e.importTokens(c, store, p); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(e.Stderr, "%s: already imported\n", p.Name)
+	return "", nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -27,7 +28,7 @@ func SetupCLI(e Env) *cli.Command {
 			"process_command runs 'alirole export --format external PROFILE' by absolute path. Global\n" +
 			"options given to setup-cli by flag or ALIROLE_* variable (--config, --backend, --keyring-name,\n" +
 			"--pass-dir, --pass-cmd, --file-dir, --session-cache, --sts-endpoint, --sts-timeout, --resolve-timeout,\n" +
-			"--expiry-window) are written into the command, paths made absolute, so the CLI finds the same\n" +
+			"--expiry-window, --no-browser, --login-timeout) are written into the command, paths made absolute, so the CLI finds the same\n" +
 			"profiles and keychain. Other profiles and fields are kept as they are; the first time alirole\n" +
 			"changes the file, the original is kept in config.json.alirole-backup (one backup, never\n" +
 			"overwritten).",
@@ -145,12 +146,14 @@ func (e Env) reportSetupCLI(c *cli.Context, path, cliName, name string, created 
 // (the CLI runs it from any directory). --debug is left out: it would only
 // add noise to every CLI call.
 var carriedOptions = []struct {
-	name           string
-	path, duration bool
+	name                    string
+	path, duration, boolean bool
 }{
 	{name: "config", path: true}, {name: "backend"}, {name: "keyring-name"}, {name: "pass-dir", path: true},
 	{name: "pass-cmd"}, {name: "file-dir", path: true}, {name: "session-cache"}, {name: "sts-endpoint"},
 	{name: "sts-timeout", duration: true}, {name: "resolve-timeout", duration: true}, {name: "expiry-window", duration: true},
+	// export signs in to CloudSSO by itself when the token is missing.
+	{name: "no-browser", boolean: true}, {name: "login-timeout", duration: true},
 }
 
 // exportOptions returns the carried options set by flag or variable, as
@@ -164,6 +167,9 @@ func (e Env) exportOptions(c *cli.Context) ([]string, error) {
 		v := c.String(o.name)
 		if o.duration {
 			v = c.Duration(o.name).String()
+		}
+		if o.boolean {
+			v = strconv.FormatBool(c.Bool(o.name))
 		}
 		if o.path || (o.name == "pass-cmd" && strings.ContainsAny(v, `/\`)) {
 			abs, err := filepath.Abs(v)

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/alirole/alirole/config"
+	"github.com/alirole/alirole/internal/scrub"
 	"github.com/alirole/alirole/internal/sso"
 )
 
@@ -143,13 +144,13 @@ func (e Env) addAssignments(c *cli.Context, cfg *config.Config, u string, as []a
 		key := a.account.AccountID + "/" + a.config.ID
 		if n, ok := covered[key]; ok {
 			kept++
-			fmt.Fprintf(e.Stderr, "  %-40s already in the config (%s / %s)\n", n, a.account.DisplayName, a.config.Name)
+			fmt.Fprintf(e.Stderr, "  %-40s already in the config (%s / %s)\n", n, scrub.Control(a.account.DisplayName), scrub.Control(a.config.Name))
 			continue
 		}
 		name := names[i]
 		if _, err := cfg.Profile(name); err == nil {
 			conflicts = append(conflicts, name)
-			fmt.Fprintf(e.Stderr, "  %-40s skipped: a profile of this name exists and is not this assignment; kept yours (account %s, %s)\n", name, a.account.AccountID, a.config.ID)
+			fmt.Fprintf(e.Stderr, "  %-40s skipped: a profile of this name exists and is not this assignment; kept yours (account %s, %s)\n", name, scrub.Control(a.account.AccountID), scrub.Control(a.config.ID))
 			continue
 		}
 		keys := []config.KeyValue{
@@ -168,7 +169,7 @@ func (e Env) addAssignments(c *cli.Context, cfg *config.Config, u string, as []a
 			continue
 		}
 		added++
-		fmt.Fprintf(e.Stderr, "  %-40s added (%s / %s)\n", name, a.account.DisplayName, a.config.Name)
+		fmt.Fprintf(e.Stderr, "  %-40s added (%s / %s)\n", name, scrub.Control(a.account.DisplayName), scrub.Control(a.config.Name))
 	}
 	fmt.Fprintf(e.Stderr, "%d profile(s) added, %d already present, %d skipped, in %s.\n", added, kept, len(conflicts), cfg.Path)
 	if len(conflicts) > 0 {

@@ -174,7 +174,32 @@ func (p *Portal) StartDeviceAuthorization(ctx context.Context, challenge string)
 	if out.DeviceCode == "" || out.UserCode == "" || out.VerificationURI == "" {
 		return out, errors.New("CloudSSO device authorization answer lacks DeviceCode, UserCode or VerificationUri")
 	}
+	// Both go to the terminal, the address also to the browser command:
+	// an http(s) URL and a code of visible characters only.
+	for _, u := range []string{out.VerificationURI, out.VerificationURIComplete} {
+		if u != "" && !webAddress(u) {
+			return out, fmt.Errorf("CloudSSO device authorization answer: the verification address %q is not an http(s) URL", webapi.Short(u, 100))
+		}
+	}
+	if !visible(out.UserCode) {
+		return out, errors.New("CloudSSO device authorization answer: the user code holds characters that cannot be shown")
+	}
 	return out, nil
+}
+
+func webAddress(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && visible(s) && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// visible: printable ASCII without spaces (URLs and user codes are such).
+func visible(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // AccessToken is the answer to /token.

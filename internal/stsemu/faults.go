@@ -213,7 +213,8 @@ const FaultSpecHelp = "comma-separated KEY[=VALUE]: action=NAME, role=ARN, times
 	"token-lifetime=DURATION, expiration=TIMESTAMP (e.g. 2099-01-01T00:00:00Z), empty-credentials, " +
 	"oversize-token=SIZE, huge-body=SIZE (SIZE: bytes or with KiB/MiB/GiB), escape-message " +
 	"(a 403 whose message holds terminal escape sequences); message=TEXT must come last and takes " +
-	"the rest (Go escapes such as \\x1b are decoded)"
+	"the rest (Go escapes such as \\x1b are decoded). On CloudSSO.* and OAuth.* actions only latency, " +
+	"reset, status, code, message, escape-message and truncate apply; the others shape STS answers only"
 
 // ParseFault reads a fault from its command-line form (see FaultSpecHelp),
 // e.g. "action=AssumeRole,times=2,status=503" or "huge-body=800MiB".
