@@ -32,6 +32,7 @@ var keyMeaning = map[string]string{
 	keyCloudSSOAccountID:    "cloudsso: the Resource Directory account whose access configuration is used",
 	keyCloudSSOAccessConfig: "cloudsso: the access configuration id (ac-...) the portal issues STS credentials for",
 	keyOAuthSiteType:        "oauth: CN or INTL, the site the OAuth sign-in uses",
+	keyMinSession:           "exec: refresh first, then warn, when the session ends sooner than this (like --min-session, which overrides it; 0 turns it off)",
 	keyAllowLongTermKey:     "true: no warning when exec or export hand out this role-less profile's long-term AccessKey",
 }
 

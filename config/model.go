@@ -83,6 +83,10 @@ type Profile struct {
 	// AllowLongTermKey (allow_long_term_key) silences the warning that a
 	// program is given this profile's long-term AccessKey.
 	AllowLongTermKey bool
+	// MinSession (min_session) is exec's --min-session for this profile;
+	// set means it was given (0 turns the check off).
+	MinSession    time.Duration
+	MinSessionSet bool
 }
 
 // IsRoot reports whether the profile starts a chain (has no source_profile).

@@ -41,6 +41,8 @@ const (
 	// keyAllowLongTermKey silences the warning exec and export give when
 	// they hand out a long-term AccessKey (a profile without a role).
 	keyAllowLongTermKey = "allow_long_term_key"
+	// keyMinSession is exec's --min-session for this profile.
+	keyMinSession = "min_session"
 )
 
 // knownKeys is read-only; it feeds "did you mean" suggestions.
@@ -50,7 +52,7 @@ var knownKeys = []string{
 	keyEnableVPC, keyCredentialSource, keyECSRoleName, keyOIDCProviderArn, keyOIDCTokenFile,
 	keyCredentialsURI, keyProcessCommand, keyCLIProfile, keyCLIConfigFile,
 	keyCloudSSOSignInURL, keyCloudSSOAccountID, keyCloudSSOAccessConfig, keyOAuthSiteType,
-	keyAllowLongTermKey,
+	keyAllowLongTermKey, keyMinSession,
 }
 
 // sourceKinds lists valid credential_source values in the order messages
@@ -283,7 +285,7 @@ func (b *builder) key(p *Profile, kv rawKey) bool {
 		return false
 	}
 	switch k {
-	case keyRegionID, keyStsRegion, keyStsEndpoint, keyEnableVPC, keyAllowLongTermKey:
+	case keyRegionID, keyStsRegion, keyStsEndpoint, keyEnableVPC, keyAllowLongTermKey, keyMinSession:
 		return b.settingKey(p, line, name, k, v)
 	case keySourceProfile, keyRamRoleArn, keyRamSessionName, keyExternalID, keyExpiredSeconds, keyDuration,
 		keyPolicy, keyPolicyFile:
@@ -302,8 +304,8 @@ func (b *builder) key(p *Profile, kv rawKey) bool {
 }
 
 // settingKey handles the keys that tune where and how alirole calls STS and
-// what it hands out: region_id, sts_region, sts_endpoint, enable_vpc and
-// allow_long_term_key.
+// what it hands out: region_id, sts_region, sts_endpoint, enable_vpc,
+// allow_long_term_key and min_session.
 func (b *builder) settingKey(p *Profile, line int, profile, key, v string) bool {
 	switch key {
 	case keyRegionID:
@@ -318,6 +320,14 @@ func (b *builder) settingKey(p *Profile, line int, profile, key, v string) bool 
 	case keyAllowLongTermKey:
 		on, ok := parseBool(v)
 		return set(&p.AllowLongTermKey, on, b.expect(ok, line, profile, key, v, "expected true or false"))
+	case keyMinSession:
+		n, err := parseDurationSeconds(v)
+		ok := err == nil && n >= 0 && n <= 12*3600
+		if !b.expect(ok, line, profile, key, v, "expected a duration (30m, 1h) or seconds, 0 to 12h; 0 turns the check off") {
+			return false
+		}
+		p.MinSession, p.MinSessionSet = time.Duration(n)*time.Second, true
+		return true
 	}
 	return true
 }

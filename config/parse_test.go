@@ -128,6 +128,8 @@ func TestValidationErrors(t *testing.T) {
 		{"not key value", "[profile a]\nregion_id cn-a\n", 2, "a", "", `expected "key = value"`},
 		{"empty key", "[profile a]\n= x\n", 2, "a", "", "missing key name"},
 		{"empty value", "[profile a]\nregion_id =\n", 2, "a", "region_id", "empty value"},
+		{"min_session not a duration", "[profile a]\nmin_session = soon\n", 2, "a", "min_session", `expected a duration (30m, 1h) or seconds, 0 to 12h; 0 turns the check off, got "soon"`},
+		{"min_session too long", "[profile a]\nmin_session = 13h\n", 2, "a", "min_session", "0 to 12h"},
 		{"role arn shape", "[profile a]\nram_role_arn = arn:aws:iam::1:role/x\n", 2, "a", "ram_role_arn", `expected acs:ram::<account-id>:role/<role-name>, got "arn:aws:iam::1:role/x"`},
 		{"role arn short account", "[profile a]\nram_role_arn = acs:ram::1234:role/x\n", 2, "a", "ram_role_arn", `account id "1234" in "acs:ram::1234:role/x" is not an Alibaba Cloud account id (12-16 digits`},
 		{"role arn 5-digit account", "[profile a]\n\nram_role_arn = acs:ram::12345:role/admin\n", 3, "a", "ram_role_arn", `account id "12345"`},

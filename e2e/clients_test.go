@@ -287,6 +287,18 @@ func TestExecMinSession(t *testing.T) {
 	if r := s.run([]string{"ALIROLE_MIN_SESSION=0"}, "exec", "prod", "--", "true"); strings.Contains(r.stderr, "warning") {
 		t.Errorf("ALIROLE_MIN_SESSION=0 should disable the check: %s", r)
 	}
+	// The profile's min_session applies when no flag or variable is given;
+	// either overrides it.
+	if !strings.Contains(chainConfig, "[profile prod]\n") {
+		t.Fatal("chainConfig changed: no [profile prod] line")
+	}
+	s.writeConfig(strings.Replace(chainConfig, "[profile prod]\n", "[profile prod]\nmin_session = 1h\n", 1))
+	if r := s.run(nil, "exec", "prod", "--", "true"); r.code != 0 || !strings.Contains(r.stderr, "sooner than --min-session 1h0m0s") {
+		t.Errorf("min_session = 1h gave no warning for a 10-minute session: %s", r)
+	}
+	if r := s.run(nil, "exec", "--min-session", "0", "prod", "--", "true"); strings.Contains(r.stderr, "warning") {
+		t.Errorf("--min-session 0 should override min_session: %s", r)
+	}
 }
 
 // TestSetupCLICarriesOptions: setup-cli run with a config file, backend,

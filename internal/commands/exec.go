@@ -39,8 +39,9 @@ func Exec(e Env) *cli.Command {
 			"fetches it once when it starts, so one apply still ends with its session. An aliyun CLI that is\n" +
 			"CMD itself gets a CredentialsURI profile in its temporary config file (fetched once per run);\n" +
 			"one started by CMD cannot use the URI (the CLI reads no URI from the environment).\n\n" +
-			"Before the run, exec gets a fresh session when the one it has ends within --min-session, and\n" +
-			"warns when even a fresh one is shorter: raise 'duration' (up to the role's MaxSessionDuration).",
+			"Before the run, exec gets a fresh session when the one it has ends within --min-session (or\n" +
+			"the profile's min_session), and warns when even a fresh one is shorter: raise 'duration' (up to\n" +
+			"the role's MaxSessionDuration).",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "server", Aliases: []string{"s"}, Usage: "serve refreshing credentials on 127.0.0.1 instead of fixed ones"},
 			&cli.StringFlag{Name: "region", Usage: "region for the *_REGION_ID / *_REGION variables (default: the profile's region_id)"},
@@ -141,6 +142,10 @@ func startFailure(err error) error {
 // InvalidSecurityToken.Expired, with or without --server.
 func (e Env) ensureMinSession(c *cli.Context, s *session, r *resolve.Resolver, name string, res resolve.Result) (*resolve.Resolver, resolve.Result, error) {
 	want := c.Duration("min-session")
+	// The flag (or ALIROLE_MIN_SESSION) wins; else the profile's min_session.
+	if p, err := s.cfg.Profile(name); err == nil && p.MinSessionSet && !c.IsSet("min-session") {
+		want = p.MinSession
+	}
 	if want <= 0 || !res.Credentials.Expires() {
 		return r, res, nil
 	}
@@ -166,7 +171,7 @@ func (e Env) ensureMinSession(c *cli.Context, s *session, r *resolve.Resolver, n
 	if left < want {
 		fmt.Fprintf(e.Stderr, "alirole: warning: the session for %s ends in %s (%s), sooner than --min-session %s;\n"+
 			"  programs that read credentials once (Terraform, one aliyun CLI run) fail after that, even under --server.\n"+
-			"  Raise 'duration' of the profile's role (at most the role's MaxSessionDuration) or lower --min-session.\n",
+			"  Raise 'duration' of the profile's role (at most the role's MaxSessionDuration) or lower --min-session (or min_session).\n",
 			name, left.Round(time.Second), res.Credentials.ExpirationString(), want)
 	}
 	return r, res, nil
