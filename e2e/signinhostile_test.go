@@ -35,11 +35,11 @@ func TestHostileSignInAnswersRealBinary(t *testing.T) {
 		{"escape sequences in an error", stsemu.Fault{Status: 403, Code: "NoPermission", Message: stsemu.EscapeMessage}, "NoPermission"},
 	}
 	chains := []struct {
-		name, profile, root, action, login string
-		box                                func(t *testing.T) *ssoBox
+		name, profile, root, action, login, tokenAction string
+		box                                             func(t *testing.T) *ssoBox
 	}{
-		{"sso", "ops", "sso-admin", stsemu.ActionSSOCloudCredentials, "sso", func(t *testing.T) *ssoBox { return newSSOBox(t, stsemu.SSOOptions{}) }},
-		{"oauth", "ops-o", "me", stsemu.ActionOAuthExchange, "oauth", newOAuthBox},
+		{"sso", "ops", "sso-admin", stsemu.ActionSSOCloudCredentials, "sso", stsemu.ActionSSOToken, func(t *testing.T) *ssoBox { return newSSOBox(t, stsemu.SSOOptions{}) }},
+		{"oauth", "ops-o", "me", stsemu.ActionOAuthExchange, "oauth", stsemu.ActionOAuthToken, newOAuthBox},
 	}
 	for _, ch := range chains {
 		t.Run(ch.name, func(t *testing.T) {
@@ -91,6 +91,38 @@ func TestHostileSignInAnswersRealBinary(t *testing.T) {
 					}
 					if n := b.emu.Count(ch.action, ""); n != 0 {
 						t.Errorf("%d successful %s calls recorded", n, ch.action)
+					}
+				})
+			}
+			// The token endpoint of the sign-in itself: a login given an
+			// oversized, empty or huge token answer fails clearly and
+			// stores nothing (the chain then still uses the old token).
+			for _, tc := range []struct {
+				name  string
+				fault stsemu.Fault
+				want  string
+			}{
+				{"oversized access token", stsemu.Fault{OversizeToken: 512 << 10}, "bytes long, more than the 16384 any real one has"},
+				{"empty access token", stsemu.Fault{EmptyCredentials: true}, "lacks"},
+				{"800 MiB token answer", stsemu.Fault{HugeBody: 800 << 20}, "larger than 1024 KiB"},
+			} {
+				t.Run("login "+tc.name, func(t *testing.T) {
+					b.emu.ClearFaults()
+					f := tc.fault
+					f.Action = ch.tokenAction
+					b.emu.Inject(f)
+					start := time.Now()
+					args := []string{ch.login, "login", ch.root}
+					if ch.login == "sso" {
+						args = []string{ch.login, "login", "--force", ch.root} // oauth login always signs in
+					}
+					r := b.detached(nil, false, args...)
+					t.Logf("took %s: %s", time.Since(start).Round(time.Millisecond), r.stderr)
+					if r.code == 0 || !strings.Contains(r.stderr, tc.want) || r.stdout != "" || strings.ContainsAny(r.stderr, "\x1b\a") {
+						t.Fatalf("hostile token answer not refused clearly: %s", r)
+					}
+					if n := b.emu.Count(ch.tokenAction, ""); n != 1 {
+						t.Fatalf("%d successful %s calls, want only the first login's", n, ch.tokenAction)
 					}
 				})
 			}
