@@ -33,6 +33,9 @@ func TestHostileSignInAnswersRealBinary(t *testing.T) {
 		{"empty credentials", stsemu.Fault{EmptyCredentials: true}, "has no credentials in it"},
 		{"oversized token", stsemu.Fault{OversizeToken: 512 << 10}, "SecurityToken is 5"},
 		{"escape sequences in an error", stsemu.Fault{Status: 403, Code: "NoPermission", Message: stsemu.EscapeMessage}, "NoPermission"},
+		// Failures that are not hostile read as sentences too.
+		{"a 500", stsemu.Fault{Status: 500}, "failed on its side (InternalError"},
+		{"an HTML page", stsemu.Fault{MalformedBody: true, Status: 502}, "answered with an HTML page instead of an error document"},
 	}
 	chains := []struct {
 		name, profile, root, action, login, tokenAction string

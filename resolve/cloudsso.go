@@ -95,7 +95,9 @@ func (n *ssoNode) fetch(log interface{ Debug(string, ...any) }, tok string) (cre
 		if !ssoTokenRefused(err) || attempt > 1 {
 			if ssoTokenRefused(err) {
 				se := n.service().failure(n.prof.Name, err, tok).(*SignInError)
-				se.Msg = "the CloudSSO portal refused a fresh access token too: " + se.Msg
+				// "... refused the access token (CODE: ...): the sign-in has
+				// expired or was revoked" is not so: it was just made.
+				se.Msg = strings.TrimSuffix(strings.Replace(se.Msg, "refused the access token", "refused a fresh access token too", 1), ": the sign-in has expired or was revoked")
 				se.Hint = fmt.Sprintf("check cloud_sso_sign_in_url of profile %q (%s), then sign in again with 'alirole sso login --force %s'", n.prof.Name, n.prof.CloudSSOSignInURL, n.prof.Name)
 				return creds.Credentials{}, se
 			}
