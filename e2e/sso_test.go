@@ -411,6 +411,23 @@ func TestSSONoTerminalNoBrowserFailsAtOnce(t *testing.T) {
 			t.Fatalf("took %s to fail", d)
 		}
 	}
+	// The login command itself: it must not tell the user to run what
+	// they just ran, but why it cannot work here and what to do instead.
+	for _, args := range [][]string{
+		{"sso", "login", "sso-admin"},
+		{"--no-browser", "sso", "login", "sso-admin"},
+	} {
+		r := b.detached([]string{"BROWSER="}, false, args...)
+		why := "no browser can be opened"
+		if args[0] == "--no-browser" {
+			why = "--no-browser (or ALIROLE_NO_BROWSER) turned the browser off"
+		}
+		if r.code == 0 || !strings.Contains(r.stderr, "a CloudSSO sign-in needs a terminal") || !strings.Contains(r.stderr, why) ||
+			!strings.Contains(r.stderr, "--no-browser prints the URL and code only on a terminal") || !strings.Contains(r.stderr, "from an interactive terminal") ||
+			strings.Contains(r.stderr, "in a terminal first") {
+			t.Fatalf("%v: %s", args, r)
+		}
+	}
 	if n := b.portalAndSTSCalls(); n != 0 {
 		t.Fatalf("%d portal calls", n)
 	}

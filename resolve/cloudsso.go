@@ -94,9 +94,14 @@ func (n *ssoNode) fetch(log interface{ Debug(string, ...any) }, tok string) (cre
 		}
 		if !ssoTokenRefused(err) || attempt > 1 {
 			if ssoTokenRefused(err) {
-				return creds.Credentials{}, errf(n.prof.Name, "the CloudSSO portal refused a fresh access token too: %w", cleanError(err))
+				se := n.service().failure(n.prof.Name, err, tok).(*SignInError)
+				// "... refused the access token (CODE: ...): the sign-in has
+				// expired or was revoked" is not so: it was just made.
+				se.Msg = strings.TrimSuffix(strings.Replace(se.Msg, "refused the access token", "refused a fresh access token too", 1), ": the sign-in has expired or was revoked")
+				se.Hint = fmt.Sprintf("check cloud_sso_sign_in_url of profile %q (%s), then sign in again with 'alirole sso login --force %s'", n.prof.Name, n.prof.CloudSSOSignInURL, n.prof.Name)
+				return creds.Credentials{}, se
 			}
-			return creds.Credentials{}, errf(n.prof.Name, "get credentials from CloudSSO: %w", cleanError(err))
+			return creds.Credentials{}, n.service().failure(n.prof.Name, err, tok)
 		}
 		log.Debug("CloudSSO portal refused the access token; signing in again")
 		o.SSO.Rejected(n.prof.CloudSSOSignInURL, tok)
@@ -131,10 +136,10 @@ func (n *ssoNode) call(tok string) (creds.Credentials, error) {
 	if exp, ok := providerExpiry(prov); ok {
 		c.Expiration = exp
 	} else {
-		return creds.Credentials{}, errors.New("CloudSSO answer has no usable Expiration")
+		return creds.Credentials{}, &answerError{errors.New("the answer has no usable Expiration")}
 	}
 	if err := checkAnswer(c, o.Now(), maxSourceLifetime, true); err != nil {
-		return creds.Credentials{}, fmt.Errorf("the CloudSSO portal returned unusable credentials: %w", err)
+		return creds.Credentials{}, &answerError{err}
 	}
 	return c, nil
 }

@@ -57,21 +57,22 @@ func (n *oauthNode) get() (creds.Credentials, error) {
 	if err != nil {
 		return creds.Credentials{}, errf(n.prof.Name, "%w", err)
 	}
-	n.secrets.addToken(providerAccessToken(prov)) // the exchange's error quotes its answer
+	tok := providerAccessToken(prov)
+	n.secrets.addToken(tok) // the exchange's error quotes its answer
 	warmSystemRoots()
 	pc, err := safeGet(prov)
 	release()
 	if err != nil {
-		return creds.Credentials{}, errf(n.prof.Name, "get credentials from OAuth: %w", cleanError(err))
+		return creds.Credentials{}, n.service().failure(n.prof.Name, err, tok)
 	}
 	c := creds.Credentials{AccessKeyID: pc.AccessKeyId, AccessKeySecret: pc.AccessKeySecret, SecurityToken: pc.SecurityToken}
 	exp, ok := providerExpiry(prov)
 	if !ok {
-		return creds.Credentials{}, errf(n.prof.Name, "%w", errors.New("OAuth exchange answer has no usable expiration"))
+		return creds.Credentials{}, n.service().failure(n.prof.Name, &answerError{errors.New("the answer has no usable expiration")})
 	}
 	c.Expiration = exp
 	if err := checkAnswer(c, o.Now(), maxSourceLifetime, true); err != nil {
-		return creds.Credentials{}, errf(n.prof.Name, "the OAuth exchange returned unusable credentials: %w\n  what to do: nothing was cached; try again, or sign in again with 'alirole oauth login %s'", err, n.prof.Name)
+		return creds.Credentials{}, n.service().failure(n.prof.Name, &answerError{err})
 	}
 	n.keep(c)
 	if !o.NoCache {

@@ -162,11 +162,31 @@ func (e Env) ssoLogin(c *cli.Context) error {
 		}
 	}
 	t, err := m.Login(c.Context, u, c.Bool("force"))
+	if errors.Is(err, sso.ErrNoInteraction) {
+		return ssoLoginNeedsTerminal(c, u)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stderr, "Signed in to %s; the token is in the keychain until %s (%s).\n", u, t.Expires.Local().Format("2006-01-02 15:04 MST"), timeLeft(t.Expires.Sub(e.Now())))
 	return nil
+}
+
+// ssoLoginNeedsTerminal is the error of `sso login` run with neither a
+// terminal nor a browser: the manager's own hint ("run 'alirole sso login
+// X'") would name the very command that just failed.
+func ssoLoginNeedsTerminal(c *cli.Context, signInURL string) error {
+	again := "alirole sso login --sign-in-url " + signInURL
+	if c.NArg() == 1 {
+		again = "alirole sso login " + c.Args().First()
+	}
+	why := "no browser can be opened (no $BROWSER, and no graphical display: DISPLAY and WAYLAND_DISPLAY are unset, or this is an SSH session)"
+	if c.Bool("no-browser") {
+		why = "--no-browser (or ALIROLE_NO_BROWSER) turned the browser off"
+	}
+	return fmt.Errorf("sso login: a CloudSSO sign-in needs a terminal (to show the verification URL and code) or a browser (to open the page), and this run has neither: there is no controlling terminal, and %s\n"+
+		"  what to do: run '%s' from an interactive terminal (over SSH, 'ssh -t'); --no-browser prints the URL and code only on a terminal, so it needs one too. "+
+		"On a desktop, run it without --no-browser, or set $BROWSER to a command that opens URLs", why, again)
 }
 
 func (e Env) ssoLogout(c *cli.Context) error {

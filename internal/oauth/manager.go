@@ -109,9 +109,9 @@ func (m *Manager) Provider(ctx context.Context, siteName string) (providers.Cred
 		if err != nil {
 			if Permanent(err) {
 				_ = m.Store.RemoveOAuthToken(site.OAuthURL)
-				return nil, nil, fmt.Errorf("the OAuth sign-in for the %s site is no longer valid (%w): it was revoked or has expired; run '%s'", site.Name, err, m.hint(site.Name))
+				return nil, nil, fmt.Errorf("the OAuth sign-in for the %s site is no longer valid (%w): it was revoked or has expired\n  what to do: run '%s' to sign in again", site.Name, err, m.hint(site.Name))
 			}
-			return nil, nil, fmt.Errorf("refresh the OAuth access token: %w", err)
+			return nil, nil, fmt.Errorf("refresh the OAuth access token: %w\n  what to do: try again in a minute; if it keeps failing, run '%s' to sign in again", err, m.hint(site.Name))
 		}
 		// Stored before anything else: the old refresh token is spent.
 		if err := m.Store.SetOAuthToken(fresh); err != nil {

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/webapi"
 	"github.com/alirole/alirole/keychain"
 )
@@ -332,6 +333,10 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 	}
 	defer resp.Body.Close()
 	data, err := webapi.ReadAnswer(resp.Body, maxAnswer)
+	if errors.Is(err, webapi.ErrTooLarge) || httpguard.IsTooLarge(err) {
+		// main's guarded transport (internal/httpguard) may cut it first.
+		return keychain.OAuthToken{}, fmt.Errorf("the OAuth token answer is larger than %d KiB, far more than any real one (ALIROLE_OAUTH_URL, if set, or a proxy in between is broken or hostile)", maxAnswer>>10)
+	}
 	if err != nil {
 		return keychain.OAuthToken{}, fmt.Errorf("read the token answer: too large or cut off")
 	}
@@ -358,6 +363,11 @@ func tokenCall(ctx context.Context, client *http.Client, site Site, form url.Val
 	}
 	if t.AccessToken == "" || t.RefreshToken == "" || t.ExpiresIn <= 0 {
 		return keychain.OAuthToken{}, errors.New("the token answer lacks access_token, refresh_token or expires_in")
+	}
+	for _, f := range []struct{ name, v string }{{"access_token", t.AccessToken}, {"refresh_token", t.RefreshToken}} {
+		if msg := webapi.TokenProblem(f.name, f.v, t.ExpiresIn); msg != "" {
+			return keychain.OAuthToken{}, fmt.Errorf("the OAuth token answer is not one the service gives: %s; check ALIROLE_OAUTH_URL (if set) and any proxy in between; nothing was stored", msg)
+		}
 	}
 	n := now().UTC().Truncate(time.Second)
 	return keychain.OAuthToken{

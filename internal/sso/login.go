@@ -142,7 +142,7 @@ func Login(ctx context.Context, o LoginOptions) (keychain.SSOToken, error) {
 			fmt.Fprintf(out, "alirole: the portal asked to poll more slowly; now every %s\n", interval)
 		case errors.As(err, &pe) && pe.Code == CodeExpired:
 			return keychain.SSOToken{}, fmt.Errorf("%w (%s): run the command again and approve it in the browser sooner", ErrExpired, pe.Code)
-		case errors.As(err, &pe) && pe.Status < http.StatusInternalServerError:
+		case errors.Is(err, errBadAnswer), errors.As(err, &pe) && pe.Status < http.StatusInternalServerError:
 			return keychain.SSOToken{}, fmt.Errorf("CloudSSO sign-in at %s: %w", p.SignInURL, err)
 		default:
 			// Network trouble or a 5xx: retry a few times at the interval.

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/alirole/alirole/internal/httpguard"
 	"github.com/alirole/alirole/internal/webapi"
 )
 
@@ -125,8 +126,9 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 	}
 	defer resp.Body.Close()
 	data, err := webapi.ReadAnswer(resp.Body, maxAnswer)
-	if errors.Is(err, webapi.ErrTooLarge) {
-		return fmt.Errorf("CloudSSO %s: answer larger than %d bytes", path, maxAnswer)
+	// main's guarded transport (internal/httpguard) cuts the body off first.
+	if errors.Is(err, webapi.ErrTooLarge) || httpguard.IsTooLarge(err) {
+		return fmt.Errorf("%w: the answer to %s is larger than %d KiB, far more than any real one (the sign-in URL or a proxy in between is broken or hostile)", errBadAnswer, path, maxAnswer>>10)
 	}
 	if err != nil {
 		return fmt.Errorf("CloudSSO %s: read answer: %w", path, err)
@@ -145,7 +147,7 @@ func (p *Portal) do(ctx context.Context, method, path, query, bearer string, bod
 		return pe
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("CloudSSO %s: unreadable answer: %w", path, err)
+		return fmt.Errorf("%w: the answer to %s is not the JSON the portal sends (%v)", errBadAnswer, path, err)
 	}
 	return nil
 }
@@ -202,6 +204,11 @@ func visible(s string) bool {
 	return s != ""
 }
 
+// errBadAnswer marks an answer no real portal gives (too large, not JSON,
+// a token of absurd shape): for /token the device code may be spent, so
+// polling again would only end in a misleading "expired".
+var errBadAnswer = errors.New("the CloudSSO portal's answer is not one it gives")
+
 // AccessToken is the answer to /token.
 type AccessToken struct {
 	AccessToken string `json:"AccessToken"`
@@ -222,7 +229,10 @@ func (p *Portal) CreateToken(ctx context.Context, deviceCode, verifier string) (
 		return out, err
 	}
 	if out.AccessToken == "" || out.ExpiresIn <= 0 {
-		return out, errors.New("CloudSSO token answer lacks AccessToken or ExpiresIn")
+		return AccessToken{}, fmt.Errorf("%w: it lacks AccessToken or ExpiresIn", errBadAnswer)
+	}
+	if msg := webapi.TokenProblem("AccessToken", out.AccessToken, out.ExpiresIn); msg != "" {
+		return AccessToken{}, fmt.Errorf("%w: %s; check the sign-in URL and any proxy in between, nothing was stored", errBadAnswer, msg)
 	}
 	return out, nil
 }

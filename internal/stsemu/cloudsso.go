@@ -256,6 +256,10 @@ func (s *Server) handleCloudSSO(w http.ResponseWriter, r *http.Request) {
 		resp any
 		serr *ssoError
 	)
+	if fx.malformed {
+		s.answerMalformed(w, rid, &call, fx)
+		return
+	}
 	if fx.status != 0 {
 		code := fx.code
 		if code == "" {
@@ -275,7 +279,16 @@ func (s *Server) handleCloudSSO(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, rid, http.StatusOK, "text/html; charset=utf-8", []byte(page))
 		return
 	}
-	s.answerJSON(w, rid, &call, resp, fx.truncate)
+	switch a := resp.(type) {
+	case ssoCredsResponse:
+		c := &a.CloudCredential
+		shapeCredentials(fx, &c.AccessKeyID, &c.AccessKeySecret, &c.SecurityToken, &c.Expiration)
+		resp = a
+	case ssoTokenResponse:
+		shapeToken(fx, &a.AccessToken)
+		resp = a
+	}
+	s.answerJSON(w, rid, &call, resp, fx)
 }
 
 type htmlPage string

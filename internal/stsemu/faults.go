@@ -213,8 +213,12 @@ const FaultSpecHelp = "comma-separated KEY[=VALUE]: action=NAME, role=ARN, times
 	"token-lifetime=DURATION, expiration=TIMESTAMP (e.g. 2099-01-01T00:00:00Z), empty-credentials, " +
 	"oversize-token=SIZE, huge-body=SIZE (SIZE: bytes or with KiB/MiB/GiB), escape-message " +
 	"(a 403 whose message holds terminal escape sequences); message=TEXT must come last and takes " +
-	"the rest (Go escapes such as \\x1b are decoded). On CloudSSO.* and OAuth.* actions only latency, " +
-	"reset, status, code, message, escape-message and truncate apply; the others shape STS answers only"
+	"the rest (Go escapes such as \\x1b are decoded). On CloudSSO.* and OAuth.* actions (e.g. " +
+	"action=CloudSSO.CloudCredentials, action=OAuth.Exchange) latency, hang, reset, status, code, message, " +
+	"escape-message, truncate, malformed and huge-body apply; expiration, omit-expiration, empty-credentials " +
+	"and oversize-token shape the credentials of CloudSSO.CloudCredentials and OAuth.Exchange, and " +
+	"empty-credentials and oversize-token the access token of CloudSSO.Token, OAuth.Token and OAuth.Refresh; " +
+	"token-lifetime applies to STS only"
 
 // ParseFault reads a fault from its command-line form (see FaultSpecHelp),
 // e.g. "action=AssumeRole,times=2,status=503" or "huge-body=800MiB".

@@ -86,7 +86,7 @@ func (s *Server) respond(r *http.Request, params map[string]string, perr *apiErr
 			status = http.StatusOK
 		}
 		call.Status = status
-		return outcome{status: status, contentType: "text/html", body: []byte("<html><body><h1>502 Bad Gateway</h1>Tengine</body></html>")}
+		return outcome{status: status, contentType: "text/html", body: []byte(malformedPage)}
 	case fx.status != 0:
 		e := newAPIError(fx.status, fx.code, fx.message)
 		call.Status, call.Code = e.Status, e.Code

@@ -144,6 +144,9 @@ func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request) {
 	enabled := s.world.OAuth != nil
 	s.mu.Unlock()
 	switch {
+	case fx.malformed:
+		s.answerMalformed(w, rid, &call, fx)
+		return
 	case fx.status != 0:
 		code := fx.code
 		if code == "" {
@@ -165,7 +168,15 @@ func (s *Server) handleOAuth(w http.ResponseWriter, r *http.Request) {
 	case location != "":
 		s.answerRedirect(w, &call, location)
 	default:
-		s.answerJSON(w, rid, &call, resp, fx.truncate)
+		switch a := resp.(type) {
+		case oauthExchangeResponse:
+			shapeCredentials(fx, &a.AccessKeyID, &a.AccessKeySecret, &a.SecurityToken, &a.Expiration)
+			resp = a
+		case oauthTokenResponse:
+			shapeToken(fx, &a.AccessToken, &a.RefreshToken)
+			resp = a
+		}
+		s.answerJSON(w, rid, &call, resp, fx)
 	}
 }
 

@@ -89,7 +89,7 @@ func (s *Server) handleFederation(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Acs-Request-Id", rid)
 		s.answerRedirect(w, &call, location)
 	default:
-		s.answerJSON(w, rid, &call, resp, fx.truncate)
+		s.answerJSON(w, rid, &call, resp, effects{truncate: fx.truncate})
 	}
 }
 

@@ -7,6 +7,7 @@ package webapi
 
 import (
 	"errors"
+	"fmt"
 	"github.com/alirole/alirole/internal/scrub"
 	"io"
 	"net/http"
@@ -82,4 +83,33 @@ func Short(s string, max int, secrets ...string) string {
 		s = s[:max] + "…"
 	}
 	return s
+}
+
+// Bounds of a sign-in token answer. Real CloudSSO and OAuth tokens are a
+// few hundred bytes and live hours (CloudSSO 8 h, OAuth access tokens 1 h);
+// anything far beyond is not an answer the services give.
+const (
+	MaxTokenBytes   = 16 << 10
+	MaxTokenSeconds = 31 * 24 * 3600
+)
+
+// TokenProblem says what is wrong with a token (named name) of a sign-in
+// answer that lasts expiresIn seconds, "" when nothing: empty, oversized,
+// or holding bytes that are not printable ASCII (it goes into an
+// Authorization header and the keychain), or an absurd lifetime.
+func TokenProblem(name, token string, expiresIn int64) string {
+	switch {
+	case token == "":
+		return "its " + name + " is empty"
+	case len(token) > MaxTokenBytes:
+		return fmt.Sprintf("its %s is %d bytes long, more than the %d any real one has", name, len(token), MaxTokenBytes)
+	case expiresIn <= 0 || expiresIn > MaxTokenSeconds:
+		return fmt.Sprintf("says the %s lasts %d seconds (want 1 to %d)", name, expiresIn, MaxTokenSeconds)
+	}
+	for i := 0; i < len(token); i++ {
+		if b := token[i]; b < 0x21 || b > 0x7e {
+			return fmt.Sprintf("its %s holds a byte (0x%02x at offset %d) no real one contains", name, b, i)
+		}
+	}
+	return ""
 }

@@ -61,3 +61,24 @@ func TestDoDropsURL(t *testing.T) {
 		t.Fatalf("error %v: want a transport error without the URL", err)
 	}
 }
+
+func TestTokenProblem(t *testing.T) {
+	for _, c := range []struct {
+		tok  string
+		exp  int64
+		want string
+	}{
+		{"ssot.abc", 3600, ""},
+		{"", 3600, "is empty"},
+		{strings.Repeat("A", MaxTokenBytes+1), 3600, "bytes long"},
+		{"a b", 3600, "holds a byte (0x20"},
+		{"a\x1bb", 3600, "holds a byte (0x1b"},
+		{"ok", 0, "lasts 0 seconds"},
+		{"ok", 1 << 40, "lasts"},
+	} {
+		got := TokenProblem("AccessToken", c.tok, c.exp)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("TokenProblem(%.20q, %d) = %q, want %q", c.tok, c.exp, got, c.want)
+		}
+	}
+}
