@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alirole/alirole/internal/atomicfile"
 	"github.com/alirole/alirole/internal/signinlock"
 	"github.com/alirole/alirole/keychain"
 )
@@ -237,16 +238,11 @@ func (m *Manager) Logout(signInURL string) (bool, error) {
 	return err == nil, err
 }
 
-// The failure marker holds only a unix time; it is written to a temporary
-// file and renamed, so a reader never sees half of it.
+// The failure marker holds only a unix time; it is written like every
+// file alirole writes (internal/atomicfile), so a reader never sees half
+// of it. A failed write only costs the waiters their early exit.
 func writeFailure(path string, at time.Time) {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, []byte(strconv.FormatInt(at.Unix(), 10)), 0o600); err != nil {
-		return
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-	}
+	_ = atomicfile.WriteFile(path, []byte(strconv.FormatInt(at.Unix(), 10)), 0o600)
 }
 
 func readFailure(path string) (time.Time, bool) {
