@@ -46,24 +46,7 @@ func TestHostileSTSAnswersRealBinary(t *testing.T) {
 			f := tc.fault
 			f.Action, f.RoleArn = "AssumeRole", adminArn
 			emu.Inject(f)
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, binPath, "export", "--format", "external", "prod")
-			cmd.Env = s.env
-			var out, errb strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &errb
-			start := time.Now()
-			err := cmd.Run()
-			took := time.Since(start)
-			if err == nil {
-				t.Fatalf("hostile answer accepted; stdout %q", out.String())
-			}
-			rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) // KiB on Linux
-			if runtime.GOOS == "darwin" {
-				rss >>= 10 // bytes there
-			}
-			t.Logf("took %s, max RSS %d MiB, stderr: %s", took.Round(time.Millisecond), rss>>10, errb.String())
-			msg := errb.String()
+			msg := exportRefused(t, s.env, "prod", false)
 			for _, want := range []string{`profile "admin"`, tc.want} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("stderr lacks %q", want)
@@ -71,12 +54,6 @@ func TestHostileSTSAnswersRealBinary(t *testing.T) {
 			}
 			if f.Status == 0 && !strings.Contains(msg, "what to do") {
 				t.Errorf("stderr does not say what to do")
-			}
-			if out.Len() != 0 {
-				t.Errorf("stdout not empty: %q", out.String())
-			}
-			if rss > 100<<10 {
-				t.Errorf("max RSS %d MiB", rss>>10)
 			}
 			entries, _ := filepath.Glob(s.path("keys/session*"))
 			if len(entries) != 0 {
@@ -255,4 +232,39 @@ func TestProgressOnTerminal(t *testing.T) {
 			t.Fatalf("resolve timeout (%s): %s", took, r)
 		}
 	}
+}
+
+// exportRefused runs 'export --format external profile' with env, which a
+// hostile answer upstream must make fail, and returns its stderr after
+// checking that it failed, printed nothing on stdout and stayed under
+// 100 MiB of memory (an 800 MiB answer must not be read). setsid runs it
+// without a controlling terminal, so no sign-in can prompt.
+func exportRefused(t *testing.T, env []string, profile string, setsid bool) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, "export", "--format", "external", profile)
+	cmd.Env = env
+	if setsid {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	}
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("hostile answer accepted; stdout %q", out.String())
+	}
+	took := time.Since(start)
+	rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) // KiB on Linux
+	if runtime.GOOS == "darwin" {
+		rss >>= 10 // bytes there
+	}
+	t.Logf("took %s, max RSS %d MiB, stderr: %q", took.Round(time.Millisecond), rss>>10, errb.String())
+	if out.Len() != 0 {
+		t.Errorf("stdout not empty: %q", out.String())
+	}
+	if rss > 100<<10 {
+		t.Errorf("max RSS %d MiB", rss>>10)
+	}
+	return errb.String()
 }
