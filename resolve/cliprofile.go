@@ -104,6 +104,9 @@ func (p *cliProfileProvider) GetCredentials() (*providers.Credentials, error) {
 	}
 	defer os.RemoveAll(dir)
 	copyPath := filepath.Join(dir, "config.json")
+	// A plain write is enough here: the file is new, in a directory only
+	// this run uses and removes, so a torn copy loses nothing (atomicfile
+	// is for files that hold the only copy of something).
 	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
 		return nil, fmt.Errorf("private copy of the aliyun CLI config: %w", err)
 	}

@@ -133,6 +133,9 @@ func WriteExecConfig(dir string, data []byte) (path string, remove func(), err e
 		return "", nil, fmt.Errorf("aliyun CLI config for exec: %w", err)
 	}
 	path = filepath.Join(d, "config.json")
+	// A plain write is enough: a new file in a private directory that is
+	// removed after the run holds no only copy of anything (atomicfile is
+	// for the user's files).
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		remove()
 		return "", nil, fmt.Errorf("aliyun CLI config for exec: %w", err)
